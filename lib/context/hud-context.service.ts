@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { runInvocation } from '../binding/invocation.runner.js';
+import { HudRuntime } from '../hud.runtime.js';
+import type { HudContextInput, HudContextValue, HudInvocationInfo } from './context-value.types.js';
+import { writeContext, writeContextEntry } from './context.writer.js';
+import type { HudContextHandle } from './hud-context-handle.interface.js';
+import { currentInvocation } from './invocation.storage.js';
+import { copyOfContext, noteOutsideInvocation } from './set-context.js';
+
+/**
+ * The current invocation's context, injectable anywhere. It behaves as if request-scoped
+ * (each invocation sees only its own context) but is a singleton on AsyncLocalStorage:
+ * injecting it does not make your provider request-scoped and costs nothing per request.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class HudContextService implements HudContextHandle {
+  constructor(private readonly runtime: HudRuntime) {}
+
+  /** Merges values into the current invocation's context (see `setContext`). */
+  set(values: Record<string, HudContextInput>): void;
+  set(key: string, value: HudContextInput): void;
+  set(keyOrValues: string | Record<string, HudContextInput>, value?: HudContextInput): void {
+    const invocation = currentInvocation();
+    if (invocation === undefined) {
+      noteOutsideInvocation();
+      return;
+    }
+    if (typeof keyOrValues === 'string') writeContextEntry(invocation, keyOrValues, value);
+    else writeContext(invocation, keyOrValues);
+  }
+
+  /** One value of the current context (arrays are copies), or `undefined`. */
+  get<T extends HudContextValue = HudContextValue>(key: string): T | undefined {
+    const value = currentInvocation()?.values[key];
+    return (Array.isArray(value) ? value.slice() : value) as T | undefined;
+  }
+
+  /** A copy of the current context; `{}` outside an invocation. */
+  getAll(): Readonly<Record<string, HudContextValue>> {
+    return copyOfContext(currentInvocation());
+  }
+
+  has(key: string): boolean {
+    return currentInvocation()?.values[key] !== undefined;
+  }
+
+  /** Whether code runs inside an invocation now. */
+  isActive(): boolean {
+    return currentInvocation() !== undefined;
+  }
+
+  /** `{ id, kind, name, startedAt }` of the current invocation, or `undefined`. */
+  invocation(): HudInvocationInfo | undefined {
+    return currentInvocation()?.info();
+  }
+
+  /**
+   * Runs `fn` as a new invocation of kind `custom`, recorded like any other, and returns what
+   * `fn` returns. Inside an invocation it joins that one instead of nesting.
+   */
+  run<T>(name: string, fn: () => T): T {
+    if (!this.runtime.options.enabled || currentInvocation() !== undefined) return fn();
+    return runInvocation(this.runtime, this.runtime.startInvocation('custom', name), fn);
+  }
+}

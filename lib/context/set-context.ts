@@ -1,0 +1,55 @@
+import { Logger } from '@nestjs/common';
+import type { HudContextInput, HudContextValue } from './context-value.types.js';
+import { writeContext } from './context.writer.js';
+import { currentInvocation } from './invocation.storage.js';
+import type { Invocation } from './invocation.js';
+
+let warnedOutside = false;
+
+/** Notes, once per process and at debug level, that context was set where no invocation runs. */
+export function noteOutsideInvocation(): void {
+  if (warnedOutside) return;
+  warnedOutside = true;
+  new Logger('Hud').debug(
+    'setContext was called outside any invocation (start-up code, or a timer started outside a handler); it had no effect. Further calls are not reported.',
+  );
+}
+
+/** A plain-object copy of an invocation's context (arrays copied too). */
+export function copyOfContext(invocation: Invocation | undefined): Record<string, HudContextValue> {
+  const copy: Record<string, HudContextValue> = {};
+  if (invocation === undefined) return copy;
+  const values = invocation.values;
+  for (const key of Object.keys(values)) {
+    const value = values[key];
+    copy[key] = Array.isArray(value) ? (value.slice() as HudContextValue) : value;
+  }
+  return copy;
+}
+
+/**
+ * Merges `values` into the context of the invocation being handled now (a request, a
+ * message, a job). Invalid keys are dropped and reported; `null` and `undefined` values are
+ * ignored. Outside an invocation it does nothing and never throws.
+ *
+ * @example
+ * setContext({ client_id: req.headers['x-client-id'], user_tier: 'pro' });
+ * @publicApi
+ */
+export function setContext(values: Record<string, HudContextInput>): void {
+  const invocation = currentInvocation();
+  if (invocation === undefined) {
+    noteOutsideInvocation();
+    return;
+  }
+  writeContext(invocation, values);
+}
+
+/**
+ * A copy of the current invocation's context; `{}` outside an invocation.
+ *
+ * @publicApi
+ */
+export function getContext(): Readonly<Record<string, HudContextValue>> {
+  return copyOfContext(currentInvocation());
+}

@@ -1,0 +1,36 @@
+import type { HudContextProblem, HudContextValue, HudInvocationKind } from '../context/context-value.types.js';
+
+/** Why a record was made. */
+export type ForensicsTrigger = 'error' | 'status' | 'duration';
+
+/**
+ * What nestjs-hud records about one failing or slow invocation.
+ *
+ * @publicApi
+ */
+export interface ForensicsRecord {
+  /** Unique id of this record. */
+  id: string;
+  /** The `service` option. */
+  service?: string;
+  trigger: ForensicsTrigger;
+  /** When the invocation completed (ISO 8601). */
+  detectedAt: string;
+  durationMs: number;
+  invocation: {
+    kind: HudInvocationKind;
+    /** 'GET /orders/:id', 'orders.create', 'emails:send', 'OrdersCron.cleanup' */
+    name: string;
+    /** `url` is the path only: the query string is left out, as it often carries secrets. */
+    http?: { method: string; route: string; url: string; statusCode: number };
+    rpc?: { pattern: string; transport?: string };
+    job?: { queue?: string; jobId?: string; attempt?: number };
+  };
+  error?: { name: string; message: string; stack?: string; status?: number };
+  /** Validated copies of the context; redacted keys hold `'[REDACTED]'`. */
+  context: Record<string, HudContextValue>;
+  /** Keys dropped or values truncated, with the reason. */
+  dropped?: HudContextProblem[];
+  /** Present when OpenTelemetry had an active span. */
+  trace?: { traceId: string; spanId: string };
+}

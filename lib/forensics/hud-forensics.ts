@@ -1,0 +1,172 @@
+import { Logger } from '@nestjs/common';
+import type { Invocation } from '../context/invocation.js';
+import type { HudOptions } from '../hud.options.js';
+import type { HudExporter } from './exporters/hud-exporter.interface.js';
+import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
+import type { HudForensicsStats } from './forensics.stats.js';
+import { RateLimiter } from './rate.limiter.js';
+import { buildRecord } from './record.builder.js';
+import { Redactor } from './redactor.js';
+
+interface Pending {
+  invocation: Invocation;
+  trigger: ForensicsTrigger;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function exporterName(exporter: HudExporter): string {
+  return exporter.constructor?.name || 'exporter';
+}
+
+/**
+ * The forensics pipeline: failing invocations in, records out to the exporters.
+ * Nothing here runs on the request's path but `submit`, which only counts and queues;
+ * records are built and exported later, in batches, from a bounded queue, and an
+ * exporter that throws, rejects or hangs is isolated, counted and reported once.
+ *
+ * @publicApi
+ */
+export class HudForensics {
+  private readonly logger = new Logger('HudForensics');
+  private readonly counters: Omit<HudForensicsStats, 'queued'> = {
+    recorded: 0,
+    droppedByRateLimit: 0,
+    droppedByQueue: 0,
+    droppedByHook: 0,
+    exporterErrors: 0,
+    exporterTimeouts: 0,
+  };
+  private readonly rateLimiter: RateLimiter | undefined;
+  private readonly redactor: Redactor;
+  private pending: Pending[] = [];
+  private draining: Promise<void> | undefined;
+  private readonly reported = new Set<string>();
+  private shutDown = false;
+
+  constructor(
+    private readonly options: HudOptions,
+    private readonly exporters: readonly HudExporter[],
+  ) {
+    const { rateLimit } = options;
+    this.rateLimiter = rateLimit === false ? undefined : new RateLimiter(rateLimit.perSecond, rateLimit.burst);
+    this.redactor = new Redactor(options.redact);
+  }
+
+  /** Counters of the pipeline since start. */
+  stats(): HudForensicsStats {
+    return { ...this.counters, queued: this.pending.length };
+  }
+
+  /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */
+  submit(invocation: Invocation, trigger: ForensicsTrigger): void {
+    if (this.rateLimiter !== undefined && !this.rateLimiter.tryTake(invocation.name)) {
+      this.counters.droppedByRateLimit++;
+      return;
+    }
+    if (this.pending.length >= this.options.maxQueueSize) {
+      this.counters.droppedByQueue++;
+      this.reportOnce('queue', `queue full (maxQueueSize ${this.options.maxQueueSize}): records dropped, see stats()`);
+      return;
+    }
+    this.pending.push({ invocation, trigger });
+    this.draining ??= this.drain();
+  }
+
+  /** Resolves once every queued record has been handed to the exporters. */
+  async flush(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  /** Flushes, then lets each exporter release its resources. Called on application shutdown. */
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    await this.flush();
+    for (const exporter of this.exporters) {
+      if (typeof exporter.shutdown === 'function') {
+        await this.runIsolated(exporter, () => exporter.shutdown!());
+      }
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Let the response leave first: records are built after it.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        const records = this.buildAll(batch);
+        if (records.length > 0) {
+          await Promise.all(this.exporters.map((exporter) => this.runIsolated(exporter, () => exporter.export(records))));
+        }
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  private buildAll(batch: readonly Pending[]): ForensicsRecord[] {
+    const records: ForensicsRecord[] = [];
+    for (const { invocation, trigger } of batch) {
+      let record: ForensicsRecord | null;
+      try {
+        record = buildRecord(invocation, trigger, this.options.service, this.redactor);
+      } catch (error) {
+        this.reportOnce('build', `building a record failed: ${String(error)}`);
+        continue;
+      }
+      record = this.applyHook(record);
+      if (record === null) {
+        this.counters.droppedByHook++;
+        continue;
+      }
+      this.counters.recorded++;
+      records.push(record);
+    }
+    return records;
+  }
+
+  private applyHook(record: ForensicsRecord): ForensicsRecord | null {
+    const hook = this.options.beforeRecord;
+    if (hook === undefined) return record;
+    try {
+      const changed = hook(record);
+      if (changed === null) return null;
+      if (changed !== null && typeof changed === 'object') return changed;
+      this.reportOnce('hook-result', 'beforeRecord returned neither a record nor null; the record was kept as it was');
+      return record;
+    } catch (error) {
+      this.reportOnce('hook', `beforeRecord threw (${String(error)}); records are exported as they were`);
+      return record;
+    }
+  }
+
+  /** Runs one exporter call with a time limit; whatever it does, it resolves. */
+  private async runIsolated(exporter: HudExporter, call: () => void | Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), this.options.exportTimeoutMs);
+      timer.unref();
+    });
+    try {
+      const outcome = await Promise.race([Promise.resolve().then(call), timeout]);
+      if (outcome === TIMED_OUT) {
+        this.counters.exporterTimeouts++;
+        this.reportOnce(`timeout:${exporterName(exporter)}`, `${exporterName(exporter)} did not finish within exportTimeoutMs (${this.options.exportTimeoutMs} ms); further time-outs are only counted`);
+      }
+    } catch (error) {
+      this.counters.exporterErrors++;
+      this.reportOnce(`error:${exporterName(exporter)}`, `${exporterName(exporter)} failed: ${String(error)}; further failures are only counted`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private reportOnce(id: string, message: string): void {
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    this.logger.error(message);
+  }
+}

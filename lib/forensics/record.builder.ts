@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { HudContextValue } from '../context/context-value.types.js';
+import type { Invocation } from '../context/invocation.js';
+import { statusOf } from './failure.detector.js';
+import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
+import { REDACTED, Redactor } from './redactor.js';
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** Describes whatever was thrown: an Error, or a string, `null`, a frozen object... */
+export function describeError(error: unknown): NonNullable<ForensicsRecord['error']> {
+  const status = statusOf(error);
+  if (error instanceof Error) {
+    let message = error.message;
+    if (typeof message !== 'string') message = safeString(message);
+    const described: NonNullable<ForensicsRecord['error']> = { name: error.name || 'Error', message };
+    if (typeof error.stack === 'string') described.stack = error.stack;
+    if (status !== undefined) described.status = status;
+    return described;
+  }
+  if (error !== null && typeof error === 'object') {
+    let message: string;
+    try {
+      message = JSON.stringify(error) ?? safeString(error);
+    } catch {
+      message = safeString(error);
+    }
+    return { name: 'NonErrorThrown', message, ...(status !== undefined ? { status } : {}) };
+  }
+  return { name: 'NonErrorThrown', message: `${error === null ? 'null' : typeof error}: ${safeString(error)}` };
+}
+
+function copyContext(values: Record<string, HudContextValue>, redactor: Redactor): Record<string, HudContextValue> {
+  const context: Record<string, HudContextValue> = {};
+  for (const key of Object.keys(values)) {
+    const value = values[key];
+    context[key] = redactor.shouldRedact(key) ? REDACTED : Array.isArray(value) ? (value.slice() as HudContextValue) : value;
+  }
+  return context;
+}
+
+/** Turns a completed invocation into the record exporters receive. Runs after the response. */
+export function buildRecord(
+  invocation: Invocation,
+  trigger: ForensicsTrigger,
+  service: string | undefined,
+  redactor: Redactor,
+): ForensicsRecord {
+  const record: ForensicsRecord = {
+    id: randomUUID(),
+    ...(service !== undefined ? { service } : {}),
+    trigger,
+    detectedAt: new Date(invocation.startedAt + invocation.durationMs).toISOString(),
+    durationMs: Math.round(invocation.durationMs * 1000) / 1000,
+    invocation: { kind: invocation.kind, name: invocation.name, ...invocation.details },
+    context: copyContext(invocation.values, redactor),
+  };
+  if (invocation.hasError) record.error = describeError(invocation.error);
+  if (invocation.dropped !== undefined) record.dropped = invocation.dropped.map((p) => ({ ...p }));
+  if (invocation.trace !== undefined) record.trace = { ...invocation.trace };
+  return record;
+}

@@ -1,0 +1,13 @@
+/** Metadata key written by `@SetHudContext()`. */
+export const HUD_SET_CONTEXT_METADATA = 'nestjs-hud:set-context';
+/** Metadata key written by `@HudSlowThreshold()`. */
+export const HUD_SLOW_THRESHOLD_METADATA = 'nestjs-hud:slow-threshold';
+/** Marks a method already wrapped by `@HudInvocation()`, so wrapping stays idempotent. */
+export const HUD_INVOCATION_WRAPPED = Symbol.for('nestjs-hud.invocation-wrapped');
+/**
+ * The process-wide AsyncLocalStorage lives under this registered symbol, so that two
+ * copies of the package (CJS and ESM, or two versions) share one store.
+ */
+export const HUD_STORAGE_KEY = Symbol.for('nestjs-hud.invocation-storage');
+/** Keys that could reach an object's prototype chain; never accepted as context keys. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,0 +1,277 @@
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
+import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
+import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
+
+/** A class whose properties carry class-validator decorators. */
+export type HudContextSchema = new (...args: never[]) => object;
+
+/** Which HTTP statuses count as failure: a predicate, or a list of statuses. */
+export type HudCaptureStatus = ((status: number) => boolean) | readonly number[];
+
+/** Bounds applied to every `set`. Values over a length bound are truncated and reported. */
+export class HudLimits {
+  /** Most keys one invocation holds; later new keys are dropped and reported. Default: `64`. */
+  @IsInt({ message: 'limits.maxKeys must be an integer >= 1' })
+  @Min(1, { message: 'limits.maxKeys must be an integer >= 1' })
+  maxKeys = 64;
+
+  /** Longest key accepted; longer keys are dropped and reported. Default: `128`. */
+  @IsInt({ message: 'limits.maxKeyLength must be an integer >= 1' })
+  @Min(1, { message: 'limits.maxKeyLength must be an integer >= 1' })
+  maxKeyLength = 128;
+
+  /** Longest string value (also inside arrays); longer ones are truncated and reported. Default: `1024`. */
+  @IsInt({ message: 'limits.maxStringLength must be an integer >= 1' })
+  @Min(1, { message: 'limits.maxStringLength must be an integer >= 1' })
+  maxStringLength = 1024;
+
+  /** Most items of an array value; longer arrays are truncated and reported. Default: `64`. */
+  @IsInt({ message: 'limits.maxArrayLength must be an integer >= 1' })
+  @Min(1, { message: 'limits.maxArrayLength must be an integer >= 1' })
+  maxArrayLength = 64;
+}
+
+/** Token bucket applied per invocation name. */
+export class HudRateLimit {
+  /** Records per second refilled into each name's bucket. Default: `10`. */
+  @IsInt({ message: 'rateLimit.perSecond must be an integer >= 1' })
+  @Min(1, { message: 'rateLimit.perSecond must be an integer >= 1' })
+  perSecond = 10;
+
+  /** Records a name may produce at once before the rate applies. Default: `20`. */
+  @IsInt({ message: 'rateLimit.burst must be an integer >= 1' })
+  @Min(1, { message: 'rateLimit.burst must be an integer >= 1' })
+  burst = 20;
+}
+
+/** Options of the inspector page (off unless given). */
+export class HudInspectorOptions {
+  /** Path prefix of the page and its JSON. Default: `'/_hud'`. */
+  @ValidateBy(
+    { name: 'isPathPrefix', validator: { validate: (v) => typeof v === 'string' && /^\/[\w\-./]*$/.test(v) } },
+    { message: "inspector.path must be a path starting with '/', for example '/_hud'" },
+  )
+  path = '/_hud';
+
+  /** Required bearer token (or `?token=`). Without it the inspector is refused at boot. */
+  @IsString({ message: 'inspector.token must be a non-empty string (for example process.env.HUD_TOKEN)' })
+  @MinLength(1, { message: 'inspector.token must be a non-empty string (for example process.env.HUD_TOKEN)' })
+  token!: string;
+
+  /** How many recent records are kept in memory for the page. Default: `200`. */
+  @IsInt({ message: 'inspector.maxRecords must be an integer >= 1' })
+  @Min(1, { message: 'inspector.maxRecords must be an integer >= 1' })
+  maxRecords = 200;
+}
+
+/** Options of propagation across services (off unless given). */
+export class HudPropagationOptions {
+  /** Context keys allowed to travel to, and be accepted from, other services. */
+  @ValidateBy(
+    {
+      name: 'isKeyList',
+      validator: { validate: (v) => Array.isArray(v) && v.every((k) => typeof k === 'string' && k.length > 0) },
+    },
+    { message: 'propagation.keys must be an array of non-empty strings' },
+  )
+  keys: string[] = [];
+}
+
+function isNumberOrFalse(min: number, options: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isNumberOrFalse',
+      validator: { validate: (v) => v === false || (typeof v === 'number' && Number.isFinite(v) && v >= min) },
+    },
+    options,
+  );
+}
+
+function isFunctionOrStatusList(options: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isFunctionOrStatusList',
+      validator: {
+        validate: (v) =>
+          typeof v === 'function' ||
+          (Array.isArray(v) && v.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)),
+      },
+    },
+    options,
+  );
+}
+
+function isExporterList(options: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isExporterList',
+      validator: {
+        validate: (v) =>
+          Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object' && typeof e.export === 'function'),
+      },
+    },
+    options,
+  );
+}
+
+function isRedactList(options: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isRedactList',
+      validator: {
+        validate: (v) =>
+          Array.isArray(v) && v.every((r) => (typeof r === 'string' && r.length > 0) || r instanceof RegExp),
+      },
+    },
+    options,
+  );
+}
+
+function isHeaderMap(options: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isHeaderMap',
+      validator: {
+        validate: (v) =>
+          v !== null &&
+          typeof v === 'object' &&
+          !Array.isArray(v) &&
+          Object.values(v).every((h) => typeof h === 'string' && h.length > 0),
+      },
+    },
+    options,
+  );
+}
+
+function isFunctionOption(options: ValidationOptions) {
+  return ValidateBy({ name: 'isFunction', validator: { validate: (v) => typeof v === 'function' } }, options);
+}
+
+/**
+ * The validated options with their defaults, as the module uses them. Every field's
+ * JSDoc says its default; `HudModuleOptions` is what users pass.
+ */
+export class HudOptions {
+  /** When false every API is a cheap no-op: no hook, no interceptor, no record. Default: `true`. */
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled = true;
+
+  /** Service name put into every record. Default: none. */
+  @IsOptional()
+  @IsString({ message: 'service must be a string' })
+  service?: string;
+
+  /**
+   * Context keys set from request headers at the start of each HTTP invocation, e.g.
+   * `{ client_id: 'x-client-id' }`. Absent headers are skipped. Default: none.
+   */
+  @IsOptional()
+  @isHeaderMap({ message: "fromHeaders must map context keys to header names, e.g. { client_id: 'x-client-id' }" })
+  fromHeaders?: Record<string, string>;
+
+  /** An invocation slower than this is recorded with trigger `duration`; `false` turns it off. Default: `1000`. */
+  @isNumberOrFalse(0, { message: 'slowThresholdMs must be a number >= 0 or false' })
+  slowThresholdMs: number | false = 1000;
+
+  /** Which HTTP statuses count as failure. Default: `status >= 500`. */
+  @isFunctionOrStatusList({
+    message: 'captureStatus must be a function (status) => boolean or an array of HTTP statuses (100-599)',
+  })
+  captureStatus: HudCaptureStatus = (status: number) => status >= 500;
+
+  /** Where records go. Default: one `LoggerExporter`. */
+  @IsOptional()
+  @isExporterList({ message: 'exporters must be an array of objects with an export(records) method' })
+  exporters?: HudExporter[];
+
+  /** Bounds on keys and values. */
+  @ValidateNested()
+  limits: HudLimits = new HudLimits();
+
+  /** Throw `HudContextValidationError` on invalid context instead of dropping it with a warning. Default: `false`. */
+  @IsBoolean({ message: 'strict must be true or false' })
+  strict = false;
+
+  /**
+   * Keys recorded as `'[REDACTED]'`. Names match case-insensitively ignoring `-` and `_`;
+   * a RegExp is tested against the key as given. Default: none.
+   */
+  @isRedactList({ message: 'redact must be an array of key names (non-empty strings) or RegExps' })
+  redact: Array<string | RegExp> = [];
+
+  /** Last chance to change a record, or drop it by returning `null`. Default: none. */
+  @IsOptional()
+  @isFunctionOption({ message: 'beforeRecord must be a function (record) => record | null' })
+  beforeRecord?: (record: ForensicsRecord) => ForensicsRecord | null;
+
+  /** Records per invocation name above this are counted, not built; `false` turns it off. */
+  @ValidateIf((options: HudOptions) => options.rateLimit !== false)
+  @ValidateBy(
+    { name: 'isRateLimit', validator: { validate: (v) => v instanceof HudRateLimit } },
+    { message: 'rateLimit must be { perSecond, burst } or false' },
+  )
+  @ValidateNested()
+  rateLimit: HudRateLimit | false = new HudRateLimit();
+
+  /** A class with class-validator decorators each `set` is also checked against. Default: none. */
+  @IsOptional()
+  @isFunctionOption({ message: 'contextSchema must be a class decorated with class-validator decorators' })
+  contextSchema?: HudContextSchema;
+
+  /** Records waiting for export at most; further ones are counted in `droppedByQueue`. Default: `1000`. */
+  @IsInt({ message: 'maxQueueSize must be an integer >= 1' })
+  @Min(1, { message: 'maxQueueSize must be an integer >= 1' })
+  maxQueueSize = 1000;
+
+  /** Time an exporter has for one batch before it is counted as timed out. Default: `5000`. */
+  @IsInt({ message: 'exportTimeoutMs must be an integer >= 1' })
+  @Min(1, { message: 'exportTimeoutMs must be an integer >= 1' })
+  exportTimeoutMs = 5000;
+
+  /** The inspector page. Default: off. */
+  @IsOptional()
+  @ValidateNested()
+  inspector?: HudInspectorOptions;
+
+  /** Propagation of allow-listed keys across services. Default: off. */
+  @IsOptional()
+  @ValidateNested()
+  propagation?: HudPropagationOptions;
+}
+
+/**
+ * Options of `HudModule.forRoot()` / `forRootAsync()`: every field optional. Validated at
+ * boot: a bad option fails start-up with a message naming it and what it accepts.
+ * Defaults and meaning of each field: see `HudOptions`.
+ *
+ * @publicApi
+ */
+export interface HudModuleOptions {
+  enabled?: boolean;
+  service?: string;
+  fromHeaders?: Record<string, string>;
+  slowThresholdMs?: number | false;
+  captureStatus?: HudCaptureStatus;
+  exporters?: HudExporter[];
+  limits?: Partial<HudLimits>;
+  strict?: boolean;
+  redact?: Array<string | RegExp>;
+  beforeRecord?: (record: ForensicsRecord) => ForensicsRecord | null;
+  rateLimit?: Partial<HudRateLimit> | false;
+  contextSchema?: HudContextSchema;
+  maxQueueSize?: number;
+  exportTimeoutMs?: number;
+  inspector?: Partial<HudInspectorOptions> & { token: string };
+  propagation?: Partial<HudPropagationOptions>;
+}

@@ -1,0 +1,80 @@
+import { Logger } from '@nestjs/common';
+import type { HudContextProblem, HudContextValue, HudInvocationKind } from './context/context-value.types.js';
+import { Invocation } from './context/invocation.js';
+import type { HudOptions } from './hud.options.js';
+import type { HudForensics } from './forensics/hud-forensics.js';
+import { decideTrigger } from './forensics/failure.detector.js';
+
+/** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
+export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
+
+const MAX_REMEMBERED_WARNINGS = 1000;
+
+/**
+ * Everything one `HudModule` instance needs at run time, reachable from each of its
+ * invocations. Several apps in one process (tests do this) each have their own runtime.
+ */
+export class HudRuntime {
+  readonly logger = new Logger('Hud');
+  private readonly warned = new Set<string>();
+  private readonly contextSetListeners: ContextSetListener[] = [];
+
+  constructor(
+    readonly options: HudOptions,
+    readonly forensics: HudForensics,
+  ) {}
+
+  startInvocation(kind: HudInvocationKind, name: string): Invocation {
+    return new Invocation(this, kind, name);
+  }
+
+  /**
+   * Ends an invocation exactly once: nothing can be written to it afterwards, and it is
+   * handed to the forensics pipeline when it failed or was slow.
+   */
+  complete(invocation: Invocation): void {
+    if (invocation.closed) return;
+    invocation.closed = true;
+    invocation.durationMs = performance.now() - invocation.startedAtMs;
+    const trigger = decideTrigger(invocation, this.options);
+    if (trigger !== undefined) this.forensics.submit(invocation, trigger);
+  }
+
+  addContextSetListener(listener: ContextSetListener): void {
+    this.contextSetListeners.push(listener);
+  }
+
+  onContextSet(invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]): void {
+    for (const listener of this.contextSetListeners) {
+      try {
+        listener(invocation, keys, values);
+      } catch (error) {
+        this.warnOnce('context-listener', `a context listener threw: ${String(error)}`);
+      }
+    }
+  }
+
+  warnAboutProblems(problems: readonly HudContextProblem[]): void {
+    for (const { key, reason } of problems) {
+      this.warnOnce(`${key}\u0000${reason}`, `setContext: "${key}" ${reason}. Other keys of the call were kept.`);
+    }
+  }
+
+  /** Logs a warning the first time `id` is seen, so a hot path cannot flood the log. */
+  warnOnce(id: string, message: string): void {
+    if (this.warned.has(id) || this.warned.size >= MAX_REMEMBERED_WARNINGS) return;
+    this.warned.add(id);
+    this.logger.warn(message);
+  }
+}
+
+let activeRuntime: HudRuntime | undefined;
+
+/** The runtime of the most recently started HudModule, for decorators that have no injector. */
+export function getActiveRuntime(): HudRuntime | undefined {
+  return activeRuntime;
+}
+
+export function setActiveRuntime(runtime: HudRuntime | undefined): void {
+  activeRuntime = runtime;
+}

@@ -1,0 +1,20 @@
+export { HudModule } from './hud.module.js';
+export type { HudModuleOptions, HudCaptureStatus, HudContextSchema } from './hud.options.js';
+export { HudOptions, HudLimits, HudRateLimit, HudInspectorOptions, HudPropagationOptions } from './hud.options.js';
+export { setContext, getContext } from './context/set-context.js';
+export { HudContextService } from './context/hud-context.service.js';
+export { HudContextValidationError } from './context/context-validation.error.js';
+export type { HudContextHandle } from './context/hud-context-handle.interface.js';
+export type {
+  HudContextValue,
+  HudContextInput,
+  HudContextProblem,
+  HudInvocationKind,
+  HudInvocationInfo,
+} from './context/context-value.types.js';
+export type { ForensicsRecord, ForensicsTrigger } from './forensics/forensics-record.interface.js';
+export type { HudForensicsStats } from './forensics/forensics.stats.js';
+export { HudForensics } from './forensics/hud-forensics.js';
+export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
+export { LoggerExporter } from './forensics/exporters/logger.exporter.js';
+export { MemoryExporter } from './forensics/exporters/memory.exporter.js';

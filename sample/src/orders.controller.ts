@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { HudContextService } from 'nestjs-hud';
+
+interface CreateOrderDto {
+  items?: string[];
+  express?: boolean;
+}
+
+@Controller('orders')
+export class OrdersController {
+  constructor(private readonly hud: HudContextService) {}
+
+  /** Always fails: one forensics record with the caller's context. */
+  @Post()
+  create(@Body() dto: CreateOrderDto) {
+    this.hud.set({ feature: 'checkout-v2', order_items: dto.items?.length ?? 0, express: dto.express ?? false });
+    throw new Error('payment gateway timeout');
+  }
+
+  /** Succeeds, but slower than slowThresholdMs: a record with trigger "duration". */
+  @Get('report')
+  async report() {
+    this.hud.set('report', 'monthly');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { rows: 42 };
+  }
+
+  /** Succeeds quickly: no record. */
+  @Get(':id')
+  find(@Param('id') id: string) {
+    this.hud.set('order_id', id);
+    return { id, status: 'shipped' };
+  }
+}
