@@ -1,15 +1,23 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { tap, type Observable } from 'rxjs';
+import { Observable, tap } from 'rxjs';
+import type { HudInvocationKind } from '../context/context-value.types.js';
 import { writeContext } from '../context/context.writer.js';
-import { currentInvocation } from '../context/invocation.storage.js';
+import { currentInvocation, invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
 import { handlerMetadataOf } from './handler-metadata.js';
 
+/** The invocation kind of each Nest context type the interceptor may have to start. */
+const KIND_OF_CONTEXT: Record<string, HudInvocationKind> = { rpc: 'rpc', ws: 'ws', graphql: 'graphql' };
+
 /**
- * The global interceptor: applies the handler's `@SetHudContext` and `@HudSlowThreshold`, and
- * notes the error leaving the handler chain. It only observes: values, errors and timing
- * pass through unchanged.
+ * The global interceptor. For every handler it applies `@SetHudContext` and
+ * `@HudSlowThreshold` and notes the error leaving the handler chain; it only observes:
+ * values, errors and timing pass through unchanged.
+ *
+ * HTTP invocations are started earlier, by the adapter hook (see `HttpBinding`). For other
+ * transports, when nothing started an invocation before, the interceptor starts one and runs
+ * the rest of the handling inside it.
  */
 @Injectable()
 export class HudInterceptor implements NestInterceptor {
@@ -17,9 +25,43 @@ export class HudInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const invocation = currentInvocation();
-    if (invocation === undefined) return next.handle();
-    this.applyHandlerMetadata(invocation, context);
-    return next.handle().pipe(tap({ error: (error: unknown) => invocation.noteError(error) }));
+    if (invocation !== undefined) {
+      this.applyHandlerMetadata(invocation, context);
+      return next.handle().pipe(tap({ error: (error: unknown) => invocation.noteError(error) }));
+    }
+    const kind = KIND_OF_CONTEXT[context.getType()];
+    if (kind === undefined) return next.handle();
+    return this.runAsInvocation(this.runtime.startInvocation(kind, this.nameOf(context)), context, next);
+  }
+
+  /** Subscribes to the handler inside the invocation and completes it when the stream ends. */
+  private runAsInvocation(invocation: Invocation, context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const runtime = this.runtime;
+    return new Observable((subscriber) =>
+      invocationStorage.run(invocation, () => {
+        this.applyHandlerMetadata(invocation, context);
+        const subscription = next.handle().subscribe({
+          next: (value) => subscriber.next(value),
+          error: (error: unknown) => {
+            invocation.noteError(error);
+            runtime.complete(invocation);
+            subscriber.error(error);
+          },
+          complete: () => {
+            runtime.complete(invocation);
+            subscriber.complete();
+          },
+        });
+        return () => {
+          subscription.unsubscribe();
+          runtime.complete(invocation);
+        };
+      }),
+    );
+  }
+
+  private nameOf(context: ExecutionContext): string {
+    return `${context.getClass().name}.${context.getHandler().name}`;
   }
 
   private applyHandlerMetadata(invocation: Invocation, context: ExecutionContext): void {
@@ -29,8 +71,11 @@ export class HudInterceptor implements NestInterceptor {
       try {
         writeContext(invocation, typeof source === 'function' ? source(context) : source);
       } catch (error) {
-        // A throwing @SetHudContext function (or strict-mode rejection) is reported, never raised.
-        this.runtime.warnOnce(`set-hud-context:${String(error)}`, `@SetHudContext on ${context.getClass().name}.${context.getHandler().name}: ${String(error)}`);
+        // A throwing @SetHudContext function (or a strict-mode rejection) is reported, never raised.
+        this.runtime.warnOnce(
+          `set-hud-context:${String(error)}`,
+          `@SetHudContext on ${context.getClass().name}.${context.getHandler().name}: ${String(error)}`,
+        );
       }
     }
   }
