@@ -11,3 +11,9 @@ export const HUD_INVOCATION_WRAPPED = Symbol.for('nestjs-hud.invocation-wrapped'
 export const HUD_STORAGE_KEY = Symbol.for('nestjs-hud.invocation-storage');
 /** Keys that could reach an object's prototype chain; never accepted as context keys. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/** Marks a controller method already wrapped as an HTTP route handler. */
+export const HUD_ROUTE_HANDLER_WRAPPED = Symbol.for('nestjs-hud.route-handler-wrapped');
+/** Nest's own metadata keys, as strings: their import paths differ between Nest 11 and 12. */
+export const NEST_PATH_METADATA = 'path';
+export const NEST_METHOD_METADATA = 'method';
+export const NEST_INTERCEPTORS_METADATA = '__interceptors__';

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HttpBinding } from './binding/http.binding.js';
-import { HudInterceptor } from './binding/hud.interceptor.js';
+import { HandlerBinding } from './binding/handler.installer.js';
 import { HudContextService } from './context/hud-context.service.js';
 import { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 import { HudForensics } from './forensics/hud-forensics.js';
@@ -34,12 +34,8 @@ import { HudRuntime } from './hud.runtime.js';
     HudContextService,
     HttpBinding,
     HudLifecycle,
-    // When disabled, the factories return null and Nest registers no interceptor or filter.
-    {
-      provide: APP_INTERCEPTOR,
-      useFactory: (runtime: HudRuntime) => (runtime.options.enabled ? new HudInterceptor(runtime) : null),
-      inject: [HudRuntime],
-    },
+    // When disabled, the factory returns null and Nest registers no filter.
+    HandlerBinding,
     {
       provide: APP_FILTER,
       useFactory: (runtime: HudRuntime) => (runtime.options.enabled ? new ErrorObserverFilter() : null),

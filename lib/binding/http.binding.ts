@@ -50,7 +50,7 @@ export class HttpBinding implements OnModuleInit {
     const previousResponseHook = adapter.onResponseHook;
 
     adapter.setOnRequestHook(function (this: unknown, req, res, done) {
-      const invocation = startRequest(req);
+      const invocation = startRequest(req, res);
       return previousRequestHook === undefined
         ? invocationStorage.run(invocation, done)
         : invocationStorage.run(invocation, () => previousRequestHook.call(this, req, res, done));
@@ -62,14 +62,16 @@ export class HttpBinding implements OnModuleInit {
     });
   }
 
-  private requestStarter(): (req: any) => Invocation {
+  private requestStarter(): (req: any, res: any) => Invocation {
     const runtime = this.runtime;
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
     );
-    return (req) => {
+    return (req, res) => {
       const invocation = runtime.startInvocation('http', '');
       req[INVOCATION] = invocation;
+      invocation.request = req;
+      invocation.response = res;
       if (fromHeaders.length > 0) {
         const headers = req.headers;
         const values: Record<string, unknown> = {};

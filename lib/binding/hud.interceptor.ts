@@ -1,26 +1,29 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
 import type { HudInvocationKind } from '../context/context-value.types.js';
-import { writeContext } from '../context/context.writer.js';
 import { currentInvocation, invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
-import { handlerMetadataOf } from './handler-metadata.js';
+import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
 
 /** The invocation kind of each Nest context type the interceptor may have to start. */
 const KIND_OF_CONTEXT: Record<string, HudInvocationKind> = { rpc: 'rpc', ws: 'ws', graphql: 'graphql' };
 
 /**
- * The global interceptor. For every handler it applies `@SetHudContext` and
+ * The interceptor of RPC, WebSocket and GraphQL handler classes (see `HandlerBinding`;
+ * HTTP routes do without it). For every handler it applies `@SetHudContext` and
  * `@HudSlowThreshold` and notes the error leaving the handler chain; it only observes:
  * values, errors and timing pass through unchanged.
  *
- * HTTP invocations are started earlier, by the adapter hook (see `HttpBinding`). For other
- * transports, when nothing started an invocation before, the interceptor starts one and runs
- * the rest of the handling inside it.
+ * When nothing started an invocation before (an HTTP request is started by the adapter
+ * hook, see `HttpBinding`), the interceptor starts one and runs the rest of the handling
+ * inside it.
  */
 @Injectable()
 export class HudInterceptor implements NestInterceptor {
+  /** Lets an installer recognise the interceptor of any HudModule instance. */
+  readonly isHudInterceptor = true;
+
   constructor(private readonly runtime: HudRuntime) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -65,18 +68,6 @@ export class HudInterceptor implements NestInterceptor {
   }
 
   private applyHandlerMetadata(invocation: Invocation, context: ExecutionContext): void {
-    const { contextSources, slowThresholdMs } = handlerMetadataOf(context);
-    if (slowThresholdMs !== undefined) invocation.slowThresholdMs = slowThresholdMs;
-    for (const source of contextSources) {
-      try {
-        writeContext(invocation, typeof source === 'function' ? source(context) : source);
-      } catch (error) {
-        // A throwing @SetHudContext function (or a strict-mode rejection) is reported, never raised.
-        this.runtime.warnOnce(
-          `set-hud-context:${String(error)}`,
-          `@SetHudContext on ${context.getClass().name}.${context.getHandler().name}: ${String(error)}`,
-        );
-      }
-    }
+    applyHandlerMetadata(invocation, handlerMetadataOf(context.getClass(), context.getHandler()), () => context);
   }
 }

@@ -27,6 +27,11 @@ export class Invocation {
   slowThresholdMs: number | false | undefined;
   /** The active span when the invocation started, when OpenTelemetry is in use. */
   trace: { traceId: string; spanId: string } | undefined;
+  /** Set once `@SetHudContext`/`@HudSlowThreshold` of the handler were applied. */
+  handlerMetadataApplied = false;
+  /** The request and response of an HTTP invocation, for `@SetHudContext(fn)`. */
+  request: unknown;
+  response: unknown;
   closed = false;
   readonly startedAt = Date.now();
   readonly startedAtMs = performance.now();

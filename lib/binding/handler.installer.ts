@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { HudRuntime } from '../hud.runtime.js';
+import { HudInterceptor } from './hud.interceptor.js';
+import { NEST_INTERCEPTORS_METADATA, NEST_METHOD_METADATA, NEST_PATH_METADATA } from '../hud.constants.js';
+import { wrapRouteHandler } from './route-handler.wrapper.js';
+
+/** Method metadata of handlers that are not HTTP routes: RPC patterns, WS messages, GraphQL resolvers. */
+const NON_HTTP_HANDLER_METADATA = [
+  'microservices:pattern',
+  'message',
+  'graphql:resolver_type',
+  'graphql:resolve_property',
+];
+
+function methodNamesOf(prototype: object): string[] {
+  const names = new Set<string>();
+  for (let p = prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name === 'constructor') continue;
+      const descriptor = Object.getOwnPropertyDescriptor(p, name);
+      if (descriptor !== undefined && typeof descriptor.value === 'function') names.add(name);
+    }
+  }
+  return [...names];
+}
+
+function isHttpRoute(handler: Function): boolean {
+  return Reflect.hasOwnMetadata(NEST_PATH_METADATA, handler) && Reflect.hasOwnMetadata(NEST_METHOD_METADATA, handler);
+}
+
+function isNonHttpHandler(handler: Function): boolean {
+  return NON_HTTP_HANDLER_METADATA.some((key) => Reflect.hasOwnMetadata(key, handler));
+}
+
+/**
+ * Attaches nestjs-hud where handlers are, once the app's modules are scanned and before Nest
+ * builds its routers: HTTP route handlers of controllers are wrapped (see `wrapRouteHandler`),
+ * and classes with RPC, WebSocket or GraphQL handlers get the `HudInterceptor` as their
+ * outermost class interceptor. Nothing else of the app is touched, and HTTP routes keep
+ * Nest's fast path, free of any interceptor.
+ */
+export function installHandlerBindings(modules: ModulesContainer, interceptor: HudInterceptor): void {
+  const seen = new Set<Function>();
+  for (const moduleRef of modules.values()) {
+    const controllers = [...moduleRef.controllers.values()].map((wrapper) => wrapper.metatype);
+    const providers = [...moduleRef.providers.values()].map((wrapper) => wrapper.metatype);
+    for (const [metatype, isController] of [
+      ...controllers.map((m) => [m, true] as const),
+      ...providers.map((m) => [m, false] as const),
+    ]) {
+      if (typeof metatype !== 'function' || seen.has(metatype) || metatype.prototype === undefined) continue;
+      seen.add(metatype);
+      installOn(metatype, isController, interceptor);
+    }
+  }
+}
+
+function installOn(metatype: Function, isController: boolean, interceptor: HudInterceptor): void {
+  let hasNonHttpHandlers = false;
+  for (const name of methodNamesOf(metatype.prototype)) {
+    const handler = metatype.prototype[name] as Function;
+    if (isController && isHttpRoute(handler)) wrapRouteHandler(metatype, name);
+    else if (isNonHttpHandler(handler)) hasNonHttpHandlers = true;
+  }
+  if (!hasNonHttpHandlers) return;
+  // Replace the interceptor of an earlier HudModule (another app in the same process, as in
+  // tests) rather than stacking a second one.
+  const existing: unknown[] = Reflect.getOwnMetadata(NEST_INTERCEPTORS_METADATA, metatype) ?? [];
+  const others = existing.filter((candidate) => !(candidate as { isHudInterceptor?: true })?.isHudInterceptor);
+  Reflect.defineMetadata(NEST_INTERCEPTORS_METADATA, [interceptor, ...others], metatype);
+}
+
+/**
+ * Installs the handler bindings when Nest creates it. That is the right moment: every module
+ * is scanned, and Nest builds routers, microservice listeners, gateways and resolvers only
+ * later (in `init()`), from the methods as they are then.
+ */
+@Injectable()
+export class HandlerBinding {
+  constructor(modules: ModulesContainer, runtime: HudRuntime) {
+    if (runtime.options.enabled) installHandlerBindings(modules, new HudInterceptor(runtime));
+  }
+}

@@ -1,0 +1,59 @@
+import { isObservable, tap } from 'rxjs';
+import { HUD_ROUTE_HANDLER_WRAPPED } from '../hud.constants.js';
+import { currentInvocation } from '../context/invocation.storage.js';
+import type { Invocation } from '../context/invocation.js';
+import { HandlerExecutionContext } from './handler-execution-context.js';
+import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
+import { copyMethodMetadata } from './method-metadata.js';
+
+function observeOutcome(result: unknown, invocation: Invocation): unknown {
+  if (isObservable(result)) return result.pipe(tap({ error: (error: unknown) => invocation.noteError(error) }));
+  if (result instanceof Promise) {
+    return result.then(undefined, (error: unknown) => {
+      invocation.noteError(error);
+      throw error;
+    });
+  }
+  return result;
+}
+
+/**
+ * Wraps one HTTP route handler of a controller so that it applies `@SetHudContext` and
+ * `@HudSlowThreshold` right before it runs and notes the error it throws, rejects or emits.
+ *
+ * This replaces a global interceptor on HTTP: any global interceptor takes every route off
+ * Nest's fast path (an RxJS pipeline and an AsyncResource per request), which cost more than
+ * everything else nestjs-hud does. The wrapper is a plain function call: values, errors and
+ * `this` pass through unchanged, the method's metadata is copied, and wrapping is idempotent.
+ */
+export function wrapRouteHandler(controller: Function, methodName: string): void {
+  const prototype = controller.prototype as Record<string, unknown>;
+  const original = prototype[methodName] as ((...args: unknown[]) => unknown) & { [HUD_ROUTE_HANDLER_WRAPPED]?: true };
+  if (typeof original !== 'function' || original[HUD_ROUTE_HANDLER_WRAPPED]) return;
+  const metadata = handlerMetadataOf(controller, original);
+
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const invocation = currentInvocation();
+    if (invocation === undefined) return original.apply(this, args);
+    if (!invocation.handlerMetadataApplied) {
+      applyHandlerMetadata(
+        invocation,
+        metadata,
+        () => new HandlerExecutionContext([invocation.request, invocation.response], controller as never, wrapped),
+      );
+    }
+    let result: unknown;
+    try {
+      result = original.apply(this, args);
+    } catch (error) {
+      invocation.noteError(error);
+      throw error;
+    }
+    return observeOutcome(result, invocation);
+  };
+  copyMethodMetadata(original, wrapped);
+  Object.defineProperty(wrapped, HUD_ROUTE_HANDLER_WRAPPED, { value: true });
+  // An inherited handler gets an own property on this class, like a normal method would be.
+  const descriptor = Object.getOwnPropertyDescriptor(prototype, methodName) ?? { writable: true, configurable: true };
+  Object.defineProperty(prototype, methodName, { ...descriptor, value: wrapped });
+}
