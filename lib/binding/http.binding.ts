@@ -26,6 +26,16 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** The route pattern of a request, once routed (`/orders/:id`); Express routes late. */
+function routeOf(req: any, isFastify: boolean): string | undefined {
+  return isFastify ? req.routeOptions?.url : req.route?.path;
+}
+
+/** `METHOD /route/:param`, the invocation name of a request. */
+function nameOf(req: any, isFastify: boolean): string {
+  return `${req.method} ${routeOf(req, isFastify) ?? '(no route)'}`;
+}
+
 /**
  * Starts an invocation for every HTTP request, in the adapter's request hook: the first
  * thing Express (its first middleware) and Fastify (its first `onRequest` hook) run, before
@@ -44,7 +54,7 @@ export class HttpBinding implements OnModuleInit {
     const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | undefined;
     if (!this.runtime.options.enabled || adapter === undefined || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
-    const startRequest = this.requestStarter();
+    const startRequest = this.requestStarter(isFastify);
     const finishRequest = this.responseFinisher(isFastify);
     const previousRequestHook = adapter.onRequestHook;
     const previousResponseHook = adapter.onResponseHook;
@@ -62,7 +72,7 @@ export class HttpBinding implements OnModuleInit {
     });
   }
 
-  private requestStarter(): (req: any) => Invocation {
+  private requestStarter(isFastify: boolean): (req: any) => Invocation {
     const runtime = this.runtime;
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
@@ -70,6 +80,7 @@ export class HttpBinding implements OnModuleInit {
     return (req) => {
       const invocation = runtime.startInvocation('http', '');
       req[INVOCATION] = invocation;
+      invocation.nameResolver = () => nameOf(req, isFastify);
       if (fromHeaders.length > 0) {
         const headers = req.headers;
         const values: Record<string, unknown> = {};
@@ -90,12 +101,12 @@ export class HttpBinding implements OnModuleInit {
     return (req, res) => {
       const invocation: Invocation | undefined = req[INVOCATION];
       if (invocation === undefined || invocation.closed) return;
-      const method: string = req.method;
-      const route: string | undefined = isFastify ? req.routeOptions?.url : req.route?.path;
+      const route = routeOf(req, isFastify);
       const statusCode: number = res.statusCode;
-      invocation.name = `${method} ${route ?? '(no route)'}`;
+      invocation.name = nameOf(req, isFastify);
+      invocation.nameResolver = undefined;
       invocation.details.http = {
-        method,
+        method: req.method,
         route: route ?? '',
         url: pathOf(isFastify ? req.raw?.url : req.originalUrl ?? req.url),
         statusCode,
