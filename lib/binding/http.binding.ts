@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
@@ -41,16 +41,18 @@ function nameOf(req: any, isFastify: boolean): string {
  * thing Express (its first middleware) and Fastify (its first `onRequest` hook) run, before
  * `app.use()` middleware, Nest middleware, guards, pipes, handlers and filters. A Nest
  * middleware of ours would run later and cost far more on Fastify. The hook is a single
- * slot, so one set before ours is chained, never replaced.
+ * slot, so one set before ours is chained, never replaced. Ours is installed at application
+ * bootstrap, after every module's `onModuleInit`: a hook the app sets in a constructor or in
+ * `onModuleInit` (which run after ours would for the root module) is chained too.
  */
 @Injectable()
-export class HttpBinding implements OnModuleInit {
+export class HttpBinding implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly runtime: HudRuntime,
   ) {}
 
-  onModuleInit(): void {
+  onApplicationBootstrap(): void {
     const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | undefined;
     if (!this.runtime.options.enabled || adapter === undefined || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
