@@ -24,13 +24,51 @@ function withDefaults<T extends object>(Target: new () => T, input: unknown): T 
   return Object.assign(new Target(), input);
 }
 
+/** Options that are objects of their own, with the class that knows their fields. */
+const NESTED_OPTIONS: ReadonlyArray<[string, new () => object]> = [
+  ['limits', HudLimits],
+  ['rateLimit', HudRateLimit],
+  ['inspector', HudInspectorOptions],
+  ['propagation', HudPropagationOptions],
+];
+
+/** The fields a nested option accepts, for messages. */
+function knownFieldsOf(name: string): string[] {
+  const Target = NESTED_OPTIONS.find(([option]) => option === name)?.[1];
+  if (Target === undefined) return [];
+  const known = Object.keys(new Target());
+  if (name === 'inspector') known.push('token'); // required, so it has no default to list it
+  return known;
+}
+
 function messagesOf(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
-    const own = Object.values(error.constraints ?? {});
     const path = prefix + error.property;
+    const constraints = { ...error.constraints };
+    // class-validator's own "nested property x must be either object or array" is replaced by
+    // the option's message when it has one, and said plainly when it has none
+    if (constraints.nestedValidation !== undefined) {
+      delete constraints.nestedValidation;
+      if (Object.keys(constraints).length === 0) {
+        const fields = knownFieldsOf(path);
+        constraints.nestedValidation = `${path} must be an object${fields.length > 0 ? ` { ${fields.join(', ')} }` : ''}`;
+      }
+    }
+    const own = Object.values(constraints);
     const nested = error.children?.length ? messagesOf(error.children, `${path}.`) : [];
-    // class-validator reports a nested object that is not an object as a constraint on the parent
     return [...own.map((m) => (m.startsWith(path) ? m : `${path}: ${m}`)), ...nested];
+  });
+}
+
+/** A misspelt nested field (`limits: { maxKey: 10 }`) is named too, not silently ignored. */
+function unknownNestedOptions(given: Record<string, unknown>): string[] {
+  return NESTED_OPTIONS.flatMap(([name]) => {
+    const value = given[name];
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+    const known = knownFieldsOf(name);
+    return Object.keys(value)
+      .filter((key) => !known.includes(key))
+      .map((key) => `unknown option "${name}.${key}" (known options of ${name}: ${known.join(', ')})`);
   });
 }
 
@@ -43,6 +81,7 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   const problems = Object.keys(given)
     .filter((key) => !KNOWN_OPTIONS.includes(key))
     .map((key) => `unknown option "${key}" (known options: ${KNOWN_OPTIONS.join(', ')})`);
+  problems.push(...unknownNestedOptions(given));
 
   const options = Object.assign(new HudOptions(), given);
   options.limits = withDefaults(HudLimits, given.limits ?? {}) as HudLimits;
@@ -57,7 +96,7 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   }
   problems.push(...messagesOf(validateSync(options, { forbidUnknownValues: false })));
   if (problems.length > 0) {
-    throw new Error(`HudModule: invalid options:\n  - ${problems.join('\n  - ')}`);
+    throw new Error(`HudModule: invalid options:\n  - ${[...new Set(problems)].join('\n  - ')}`);
   }
   return options;
 }

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
@@ -26,25 +26,37 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** The route pattern of a request, once routed (`/orders/:id`); Express routes late. */
+function routeOf(req: any, isFastify: boolean): string | undefined {
+  return isFastify ? req.routeOptions?.url : req.route?.path;
+}
+
+/** `METHOD /route/:param`, the invocation name of a request. */
+function nameOf(req: any, isFastify: boolean): string {
+  return `${req.method} ${routeOf(req, isFastify) ?? '(no route)'}`;
+}
+
 /**
  * Starts an invocation for every HTTP request, in the adapter's request hook: the first
  * thing Express (its first middleware) and Fastify (its first `onRequest` hook) run, before
  * `app.use()` middleware, Nest middleware, guards, pipes, handlers and filters. A Nest
  * middleware of ours would run later and cost far more on Fastify. The hook is a single
- * slot, so one set before ours is chained, never replaced.
+ * slot, so one set before ours is chained, never replaced. Ours is installed at application
+ * bootstrap, after every module's `onModuleInit`: a hook the app sets in a constructor or in
+ * `onModuleInit` (which run after ours would for the root module) is chained too.
  */
 @Injectable()
-export class HttpBinding implements OnModuleInit {
+export class HttpBinding implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly runtime: HudRuntime,
   ) {}
 
-  onModuleInit(): void {
+  onApplicationBootstrap(): void {
     const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | undefined;
     if (!this.runtime.options.enabled || adapter === undefined || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
-    const startRequest = this.requestStarter();
+    const startRequest = this.requestStarter(isFastify);
     const finishRequest = this.responseFinisher(isFastify);
     const previousRequestHook = adapter.onRequestHook;
     const previousResponseHook = adapter.onResponseHook;
@@ -62,8 +74,10 @@ export class HttpBinding implements OnModuleInit {
     });
   }
 
-  private requestStarter(): (req: any, res: any) => Invocation {
+  private requestStarter(isFastify: boolean): (req: any, res: any) => Invocation {
     const runtime = this.runtime;
+    // One resolver per binding, not a closure per request: the name is read off the request.
+    const resolveName = (invocation: Invocation) => nameOf(invocation.request, isFastify);
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
     );
@@ -72,6 +86,7 @@ export class HttpBinding implements OnModuleInit {
       req[INVOCATION] = invocation;
       invocation.request = req;
       invocation.response = res;
+      invocation.nameResolver = resolveName;
       if (fromHeaders.length > 0) {
         const headers = req.headers;
         const values: Record<string, unknown> = {};
@@ -92,12 +107,12 @@ export class HttpBinding implements OnModuleInit {
     return (req, res) => {
       const invocation: Invocation | undefined = req[INVOCATION];
       if (invocation === undefined || invocation.closed) return;
-      const method: string = req.method;
-      const route: string | undefined = isFastify ? req.routeOptions?.url : req.route?.path;
+      const route = routeOf(req, isFastify);
       const statusCode: number = res.statusCode;
-      invocation.name = `${method} ${route ?? '(no route)'}`;
+      invocation.name = nameOf(req, isFastify);
+      invocation.nameResolver = undefined;
       invocation.details.http = {
-        method,
+        method: req.method,
         route: route ?? '',
         url: pathOf(isFastify ? req.raw?.url : req.originalUrl ?? req.url),
         statusCode,

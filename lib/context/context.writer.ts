@@ -61,19 +61,40 @@ function readEntries(invocation: Invocation, batch: Batch, input: unknown): void
   }
 }
 
-/** Stores the accepted entries, dropping new keys beyond `limits.maxKeys`. */
-function store(invocation: Invocation, batch: Batch): void {
+/**
+ * Moves the new keys that would take the invocation beyond `limits.maxKeys` from the batch to
+ * its problems. Done before the strict check, so that in strict mode going over the limit
+ * throws (and stores nothing of the call) like any other problem.
+ */
+function enforceMaxKeys(invocation: Invocation, batch: Batch): void {
   const { maxKeys } = invocation.runtime.options.limits;
-  const target = invocation.values;
+  if (invocation.keyCount + batch.keys.length <= maxKeys) return;
+  const existing = invocation.values;
+  let count = invocation.keyCount;
+  const keys: string[] = [];
+  const values: HudContextValue[] = [];
   for (let i = 0; i < batch.keys.length; i++) {
     const key = batch.keys[i];
-    if (target[key] === undefined) {
-      if (invocation.keyCount >= maxKeys) {
+    if (existing[key] === undefined) {
+      if (count >= maxKeys) {
         (batch.problems ??= []).push({ key, reason: `over limits.maxKeys (${maxKeys}): key dropped` });
         continue;
       }
-      invocation.keyCount++;
+      count++;
     }
+    keys.push(key);
+    values.push(batch.values[i]);
+  }
+  batch.keys = keys;
+  batch.values = values;
+}
+
+/** Stores the accepted entries (already within `limits.maxKeys`). */
+function store(invocation: Invocation, batch: Batch): void {
+  const target = invocation.values;
+  for (let i = 0; i < batch.keys.length; i++) {
+    const key = batch.keys[i];
+    if (target[key] === undefined) invocation.keyCount++;
     target[key] = batch.values[i];
   }
 }
@@ -83,6 +104,7 @@ function finish(invocation: Invocation, batch: Batch): void {
   if (batch.keys.length > 0 && runtime.options.contextSchema !== undefined) {
     checkAgainstSchema(runtime.options.contextSchema, batch);
   }
+  enforceMaxKeys(invocation, batch);
   if (batch.problems !== undefined && runtime.options.strict) {
     throw new HudContextValidationError(batch.problems);
   }

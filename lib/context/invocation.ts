@@ -36,6 +36,11 @@ export class Invocation {
   readonly startedAt = Date.now();
   readonly startedAtMs = performance.now();
   durationMs = 0;
+  /**
+   * For a binding that learns the final name late (HTTP: once the request is routed), how to
+   * work the name out while the invocation runs, for `info()`.
+   */
+  nameResolver: ((invocation: Invocation) => string) | undefined;
   private lazyId: string | undefined;
 
   constructor(
@@ -60,6 +65,14 @@ export class Invocation {
   }
 
   info(): HudInvocationInfo {
-    return { id: this.id, kind: this.kind, name: this.name, startedAt: new Date(this.startedAt) };
+    let name = this.name;
+    if (name === '' && this.nameResolver !== undefined) {
+      try {
+        name = this.nameResolver(this);
+      } catch {
+        // an odd request object must not break the caller
+      }
+    }
+    return { id: this.id, kind: this.kind, name, startedAt: new Date(this.startedAt) };
   }
 }

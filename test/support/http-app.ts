@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, LoggerService, ModuleMetadata } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -13,15 +13,23 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Receives every Nest log line, from module compilation on (default: logging off). */
+  logger?: LoggerService;
+}
+
 /** Builds a module from `metadata`, serves it on 127.0.0.1 with the given platform. */
 export async function startHttpApp(
   platform: Platform,
   metadata: ModuleMetadata,
   configure?: (app: INestApplication) => void | Promise<void>,
+  options: StartOptions = {},
 ): Promise<RunningApp> {
-  const moduleRef = await Test.createTestingModule(metadata).compile();
+  const builder = Test.createTestingModule(metadata);
+  if (options.logger !== undefined) builder.setLogger(options.logger);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication(platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(), {
-    logger: false,
+    logger: options.logger ?? false,
   });
   await configure?.(app);
   await app.listen(0, '127.0.0.1');
