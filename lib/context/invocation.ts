@@ -23,6 +23,8 @@ export class Invocation {
   /** The first error seen leaving the handler chain, if any. */
   error: unknown;
   hasError = false;
+  /** Whether `HudInterceptor` reached this invocation (it applies the handler's decorators). */
+  intercepted = false;
   /** `@HudSlowThreshold` of the handler, when it has one. */
   slowThresholdMs: number | false | undefined;
   /** The active span when the invocation started, when OpenTelemetry is in use. */
