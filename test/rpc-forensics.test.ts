@@ -100,6 +100,7 @@ function patternsOf(run: string) {
     slowMethod: `${run}.slow.method`,
     slowClass: `${run}.slow.class`,
     slowOff: `${run}.slow.off`,
+    slowEvent: `${run}.events.audited`,
   };
 }
 
@@ -184,6 +185,13 @@ function rpcControllers(run: string) {
       throw new Error(`carrier ${event.carrier} rejected ${shipmentId}`);
     }
 
+    @EventPattern<string>(P.slowEvent)
+    @HudSlowThreshold(30)
+    async audited(@Payload() event: { id: string }) {
+      await delay(120);
+      eventSeen.get(event.id)?.();
+    }
+
     @EventPattern<string>(P.viewed)
     viewed(@Payload() event: { id: string }) {
       setContext({ viewed: event.id });
@@ -221,7 +229,8 @@ for (const transport of RPC_TRANSPORTS) {
 
     before(async () => {
       hud = await startMicroservice(transport, {
-        imports: [HudModule.forRoot({ service: 'orders-rpc', exporters: [exporter], rateLimit: false })],
+        // no default slowness: only @HudSlowThreshold makes duration records, whatever the machine's load
+        imports: [HudModule.forRoot({ service: 'orders-rpc', exporters: [exporter], rateLimit: false, slowThresholdMs: false })],
         controllers,
       });
       withoutHud = await startMicroservice(transport, { controllers: plain.controllers });
@@ -334,10 +343,16 @@ for (const transport of RPC_TRANSPORTS) {
       assert.deepEqual(recordsNamed(P.viewed), []);
     });
 
-    it('records slow handlers with trigger duration, following @HudSlowThreshold on the method and the class', async () => {
+    it('records slow requests and events with trigger duration, following @HudSlowThreshold on the method and the class', async () => {
+      const audited = expectEvent('a-1');
+      await lastValueFrom(hud.client.emit(P.slowEvent, { id: 'a-1' }), { defaultValue: undefined });
       for (const pattern of [P.slowMethod, P.slowClass, P.slowOff]) {
         assert.deepEqual(await outcomeOf(hud.client, pattern, {}), { value: 'done' });
       }
+      await audited;
+      const byEvent = await recordFor(P.slowEvent);
+      assert.equal(byEvent.trigger, 'duration');
+      assert.ok(byEvent.durationMs >= 100, `durationMs ${byEvent.durationMs}`);
       const byMethod = await recordFor(P.slowMethod);
       assert.equal(byMethod.trigger, 'duration');
       assert.ok(byMethod.durationMs >= 100, `durationMs ${byMethod.durationMs}`);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import type { INestApplication, INestMicroservice, LoggerService, ModuleMetadata } from '@nestjs/common';
+import { Module, type INestApplication, type INestMicroservice, type LoggerService, type ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, Transport, type ClientProxy, type ClientOptions } from '@nestjs/microservices';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
@@ -41,7 +42,8 @@ async function connectClient(transport: RpcTransport, tcpServer: () => Server): 
 
 /**
  * Builds a module from `metadata` and serves it as a standalone microservice on TCP
- * (127.0.0.1, a free port) or Redis (127.0.0.1:6379), with a connected client.
+ * (127.0.0.1, a free port) or Redis (127.0.0.1:6379), with a connected client. It goes
+ * through `NestFactory.createMicroservice`, as production code does.
  */
 export async function startMicroservice(
   transport: RpcTransport,
@@ -49,8 +51,9 @@ export async function startMicroservice(
   logger: LoggerService | false = false,
 ): Promise<RunningMicroservice> {
   if (transport === 'REDIS') await ensureRedis();
-  const moduleRef = await Test.createTestingModule(metadata).compile();
-  const app = moduleRef.createNestMicroservice({ ...serverOptions(transport), logger });
+  class MicroserviceTestModule {}
+  Module(metadata)(MicroserviceTestModule);
+  const app = await NestFactory.createMicroservice(MicroserviceTestModule, { ...serverOptions(transport), logger });
   await app.listen();
   const client = await connectClient(transport, () => app.unwrap<Server>());
   return {
