@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HttpBinding } from './binding/http.binding.js';
 import { HandlerBinding } from './binding/handler.installer.js';
+import { RpcBinding } from './binding/rpc.binding.js';
 import { HudContextService } from './context/hud-context.service.js';
 import { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 import { HudForensics } from './forensics/hud-forensics.js';
@@ -33,6 +34,7 @@ import { HudRuntime } from './hud.runtime.js';
     },
     HudContextService,
     HttpBinding,
+    RpcBinding,
     HudLifecycle,
     // When disabled, the factory returns null and Nest registers no filter.
     HandlerBinding,

@@ -18,3 +18,7 @@ export { HudForensics } from './forensics/hud-forensics.js';
 export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 export { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 export { MemoryExporter } from './forensics/exporters/memory.exporter.js';
+export { HudContext } from './decorators/hud-context.decorator.js';
+export { SetHudContext } from './decorators/set-hud-context.decorator.js';
+export { HudSlowThreshold } from './decorators/hud-slow-threshold.decorator.js';
+export type { SetHudContextSource } from './binding/handler-metadata.js';

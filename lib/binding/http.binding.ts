@@ -54,7 +54,8 @@ export class HttpBinding implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | undefined;
-    if (!this.runtime.options.enabled || adapter === undefined || typeof adapter.setOnRequestHook !== 'function') return;
+    // A standalone microservice (NestFactory.createMicroservice) has no HTTP adapter: null.
+    if (!this.runtime.options.enabled || adapter == null || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
     const startRequest = this.requestStarter(isFastify);
     const finishRequest = this.responseFinisher(isFastify);

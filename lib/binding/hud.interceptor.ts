@@ -5,6 +5,10 @@ import { currentInvocation, invocationStorage } from '../context/invocation.stor
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
+import { patternName } from './rpc-pattern.name.js';
+
+/** Where `@MessagePattern` / `@EventPattern` keep their patterns (`@nestjs/microservices`). */
+const PATTERN_METADATA = 'microservices:pattern';
 
 /** The invocation kind of each Nest context type the interceptor may have to start. */
 const KIND_OF_CONTEXT: Record<string, HudInvocationKind> = { rpc: 'rpc', ws: 'ws', graphql: 'graphql' };
@@ -34,7 +38,9 @@ export class HudInterceptor implements NestInterceptor {
     }
     const kind = KIND_OF_CONTEXT[context.getType()];
     if (kind === undefined) return next.handle();
-    return this.runAsInvocation(this.runtime.startInvocation(kind, this.nameOf(context)), context, next);
+    const started = this.runtime.startInvocation(kind, this.nameOf(context));
+    if (kind === 'rpc') started.details.rpc = { pattern: started.name };
+    return this.runAsInvocation(started, context, next);
   }
 
   /** Subscribes to the handler inside the invocation and completes it when the stream ends. */
@@ -63,7 +69,12 @@ export class HudInterceptor implements NestInterceptor {
     );
   }
 
+  /** A message handler is named after its pattern, like the ones `RpcBinding` starts. */
   private nameOf(context: ExecutionContext): string {
+    if (context.getType() === 'rpc') {
+      const patterns: unknown = Reflect.getMetadata(PATTERN_METADATA, context.getHandler());
+      if (Array.isArray(patterns) && patterns.length === 1) return patternName(patterns[0]);
+    }
     return `${context.getClass().name}.${context.getHandler().name}`;
   }
 

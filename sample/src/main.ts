@@ -1,11 +1,16 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+import { Transport } from '@nestjs/microservices';
+import { AppModule, TCP_PORT } from './app.module.js';
 
 async function bootstrap() {
   const app = await NestFactory.create(AppModule);
   app.enableShutdownHooks();
+  // A hybrid app: the same process also serves TCP messages. inheritAppConfig lets the
+  // microservice use HudModule's global interceptor (decorators, original errors).
+  app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: TCP_PORT } }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
@@ -15,6 +20,9 @@ async function bootstrap() {
     `Trigger a forensics record:\n  curl -s -X POST ${base}/orders -H 'content-type: application/json' -H 'x-client-id: acme' -H 'x-user-tier: pro' -d '{"items":["a","b"],"express":true}'`,
   );
   logger.log(`A slow one (trigger "duration"):\n  curl -s ${base}/orders/report -H 'x-client-id: acme'`);
+  logger.log(
+    `A failing TCP message (kind "rpc") sent by a request (kind "http"), two records:\n  curl -s -X POST ${base}/reservations -H 'content-type: application/json' -H 'x-client-id: acme' -d '{"sku":"sku-42","quantity":2}'`,
+  );
 }
 
 void bootstrap();

@@ -1,0 +1,137 @@
+import { isObservable, Observable } from 'rxjs';
+import { invocationStorage } from '../context/invocation.storage.js';
+import type { Invocation } from '../context/invocation.js';
+import type { HudRuntime } from '../hud.runtime.js';
+
+/**
+ * A handler as a Nest microservice server keeps it: called with `(data, context)`, it
+ * returns a promise of a value or of an Observable. The server reads `isEventHandler` and
+ * `extras` from it, and chains further `@EventPattern` handlers of the same pattern on `next`.
+ */
+export type MessageHandler = ((...args: unknown[]) => unknown) & {
+  isEventHandler?: boolean;
+  extras?: Record<string, unknown>;
+  next?: MessageHandler;
+};
+
+/** On a wrapper: the handler it wraps. Marks it, so wrapping stays idempotent. */
+const WRAPPED_HANDLER = Symbol.for('nestjs-hud.rpc-wrapped-handler');
+
+export function isWrappedHandler(handler: MessageHandler): boolean {
+  return (handler as { [WRAPPED_HANDLER]?: unknown })[WRAPPED_HANDLER] !== undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+function complete(runtime: HudRuntime, invocation: Invocation): void {
+  runtime.complete(invocation);
+}
+
+/**
+ * The handler's response stream, subscribed inside the invocation (Nest runs the
+ * interceptors and the handler when the server subscribes, which it does outside our
+ * `run`), completing the invocation when the stream ends. Values and errors pass unchanged.
+ */
+function streamWithin(runtime: HudRuntime, invocation: Invocation, source: Observable<unknown>): Observable<unknown> {
+  return new Observable((subscriber) =>
+    invocationStorage.run(invocation, () => {
+      const subscription = source.subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error: unknown) => {
+          invocation.noteError(error);
+          complete(runtime, invocation);
+          subscriber.error(error);
+        },
+        complete: () => {
+          complete(runtime, invocation);
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        complete(runtime, invocation);
+      };
+    }),
+  );
+}
+
+/** Completes the invocation once `result` (a value, an Observable or a promise of either) settles. */
+function settle(runtime: HudRuntime, invocation: Invocation, result: unknown): unknown {
+  if (isObservable(result)) return streamWithin(runtime, invocation, result);
+  if (!isThenable(result)) {
+    complete(runtime, invocation);
+    return result;
+  }
+  return Promise.resolve(result).then(
+    (value) => settle(runtime, invocation, value),
+    (error: unknown) => {
+      invocation.noteError(error);
+      complete(runtime, invocation);
+      throw error;
+    },
+  );
+}
+
+/**
+ * Wraps one registered message handler so that each call is its own invocation of kind
+ * `rpc`, bound with `AsyncLocalStorage.run` around the whole handler chain: guards,
+ * interceptors, pipes, the handler and the exception filters. The wrapper keeps the
+ * handler's `isEventHandler` and `extras`, and forwards `next` (chained event handlers)
+ * to the original, so the server sees no difference. Each message is its own invocation,
+ * even when a custom transport dispatches it from inside another one.
+ */
+export function wrapMessageHandler(
+  runtime: HudRuntime,
+  original: MessageHandler,
+  name: string,
+  transport: string | undefined,
+): MessageHandler {
+  const rpc = transport === undefined ? { pattern: name } : { pattern: name, transport };
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const invocation = runtime.startInvocation('rpc', name);
+    invocation.details.rpc = { ...rpc };
+    return invocationStorage.run(invocation, () => {
+      let result: unknown;
+      try {
+        result = original.apply(this, args);
+      } catch (error) {
+        invocation.noteError(error);
+        complete(runtime, invocation);
+        throw error;
+      }
+      return settle(runtime, invocation, result);
+    });
+  } as MessageHandler;
+
+  Object.defineProperties(wrapper, {
+    name: { value: original.name, configurable: true },
+    [WRAPPED_HANDLER]: { value: original },
+    isEventHandler: {
+      get: () => original.isEventHandler,
+      set: (value: boolean) => (original.isEventHandler = value),
+      enumerable: true,
+      configurable: true,
+    },
+    extras: {
+      get: () => original.extras,
+      set: (value: Record<string, unknown>) => (original.extras = value),
+      enumerable: true,
+      configurable: true,
+    },
+    // Server#addHandler appends a second @EventPattern handler of a pattern to the tail of
+    // the `next` chain, and the handler Nest made calls its own `next`: keep them one chain.
+    next: {
+      get: () => original.next,
+      set: (value: MessageHandler | undefined) => (original.next = value),
+      enumerable: true,
+      configurable: true,
+    },
+  });
+  return wrapper;
+}
