@@ -40,6 +40,10 @@ export class HudRuntime {
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);
   }
 
+  get hasContextSetListeners(): boolean {
+    return this.contextSetListeners.length > 0;
+  }
+
   addContextSetListener(listener: ContextSetListener): void {
     this.contextSetListeners.push(listener);
   }

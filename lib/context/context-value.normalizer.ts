@@ -1,9 +1,15 @@
 import { FORBIDDEN_KEYS } from '../hud.constants.js';
 import type { HudLimits } from '../hud.options.js';
-import type { HudContextValue } from './context-value.types.js';
+import type { HudContextProblem, HudContextValue } from './context-value.types.js';
 
-/** Says why a value could not be stored as given. */
-export type ReportProblem = (reason: string) => void;
+/** Collects what was wrong with a call; `problems` stays undefined while all is well. */
+export interface ProblemSink {
+  problems: HudContextProblem[] | undefined;
+}
+
+function report(sink: ProblemSink, key: string, reason: string): void {
+  (sink.problems ??= []).push({ key, reason });
+}
 
 /** Why `key` cannot be a context key, or `undefined` when it can. */
 export function keyProblem(key: string, limits: HudLimits): string | undefined {
@@ -41,16 +47,17 @@ function scalarProblem(value: unknown): string | undefined {
   }
 }
 
-function truncateString(value: string, limits: HudLimits, report: ReportProblem): string {
+function truncateString(value: string, limits: HudLimits, sink: ProblemSink, key: string): string {
   if (value.length <= limits.maxStringLength) return value;
-  report(`string truncated to limits.maxStringLength (${limits.maxStringLength}) from ${value.length} characters`);
+  report(sink, key, `string truncated to limits.maxStringLength (${limits.maxStringLength}) from ${value.length} characters`);
   return value.slice(0, limits.maxStringLength);
 }
 
 function normalizeArray(
   value: readonly unknown[],
   limits: HudLimits,
-  report: ReportProblem,
+  sink: ProblemSink,
+  key: string,
 ): HudContextValue | undefined {
   const length = value.length;
   const kept = Math.min(length, limits.maxArrayLength);
@@ -61,12 +68,12 @@ function normalizeArray(
     let item = value[i];
     const problem = scalarProblem(item);
     if (problem !== undefined) {
-      report(`array item ${i}: ${problem}`);
+      report(sink, key, `array item ${i}: ${problem}`);
       return undefined;
     }
     if (itemType === undefined) itemType = typeof item;
     else if (typeof item !== itemType) {
-      report(`array mixes ${itemType} and ${typeof item} items (one type per array)`);
+      report(sink, key, `array mixes ${itemType} and ${typeof item} items (one type per array)`);
       return undefined;
     }
     if (typeof item === 'string' && item.length > limits.maxStringLength) {
@@ -75,22 +82,27 @@ function normalizeArray(
     }
     copy[i] = item;
   }
-  if (truncatedStrings) report(`array strings truncated to limits.maxStringLength (${limits.maxStringLength})`);
-  if (kept < length) report(`array truncated to limits.maxArrayLength (${limits.maxArrayLength}) from ${length} items`);
+  if (truncatedStrings) report(sink, key, `array strings truncated to limits.maxStringLength (${limits.maxStringLength})`);
+  if (kept < length) report(sink, key, `array truncated to limits.maxArrayLength (${limits.maxArrayLength}) from ${length} items`);
   return copy as HudContextValue;
 }
 
 /**
  * Turns one raw value into what is stored: a string, finite number or boolean, or a copy of
  * an array of one of those, within the limits. Returns `undefined` when the value must be
- * dropped; every drop or truncation is told to `report`.
+ * dropped; every drop or truncation of `key` is added to the sink.
  */
-export function normalizeValue(value: unknown, limits: HudLimits, report: ReportProblem): HudContextValue | undefined {
-  if (typeof value === 'string') return truncateString(value, limits, report);
-  if (Array.isArray(value)) return normalizeArray(value, limits, report);
+export function normalizeValue(
+  value: unknown,
+  limits: HudLimits,
+  sink: ProblemSink,
+  key: string,
+): HudContextValue | undefined {
+  if (typeof value === 'string') return truncateString(value, limits, sink, key);
+  if (Array.isArray(value)) return normalizeArray(value, limits, sink, key);
   const problem = scalarProblem(value);
   if (problem !== undefined) {
-    report(problem);
+    report(sink, key, problem);
     return undefined;
   }
   return value as number | boolean;

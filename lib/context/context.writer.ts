@@ -1,64 +1,92 @@
 import { HudContextValidationError } from './context-validation.error.js';
-import { displayKey, keyProblem, normalizeValue } from './context-value.normalizer.js';
-import type { HudContextProblem, HudContextValue } from './context-value.types.js';
+import { displayKey, keyProblem, normalizeValue, type ProblemSink } from './context-value.normalizer.js';
+import type { HudContextValue } from './context-value.types.js';
 import type { Invocation } from './invocation.js';
 import { checkAgainstSchema } from './context-schema.checker.js';
+import type { HudLimits } from '../hud.options.js';
 
 const ARGUMENTS_KEY = '(arguments)';
 
-/** A validated batch: accepted keys and values side by side, and what was wrong. */
-interface Batch {
+/** The accepted entries of one call, side by side, and what was wrong with it. */
+interface Batch extends ProblemSink {
   keys: string[];
   values: HudContextValue[];
-  problems: HudContextProblem[] | undefined;
 }
 
-function addEntry(invocation: Invocation, batch: Batch, key: unknown, raw: unknown): void {
-  const { limits } = invocation.runtime.options;
-  if (raw === undefined || raw === null) return; // an absent header is not an error
+function report(sink: ProblemSink, key: string, reason: string): void {
+  (sink.problems ??= []).push({ key, reason });
+}
+
+/** The value to store for one entry, or `undefined` when it is skipped or dropped (and reported). */
+function acceptEntry(key: unknown, raw: unknown, limits: HudLimits, sink: ProblemSink): HudContextValue | undefined {
+  if (raw === undefined || raw === null) return undefined; // an absent header is not an error
   if (typeof key !== 'string') {
-    (batch.problems ??= []).push({ key: String(key), reason: 'key is not a string' });
-    return;
+    report(sink, String(key), 'key is not a string');
+    return undefined;
   }
   const badKey = keyProblem(key, limits);
   if (badKey !== undefined) {
-    (batch.problems ??= []).push({ key: displayKey(key, limits), reason: badKey });
-    return;
+    report(sink, displayKey(key, limits), badKey);
+    return undefined;
   }
-  const value = normalizeValue(raw, limits, (reason) => (batch.problems ??= []).push({ key, reason }));
-  if (value !== undefined) {
-    batch.keys.push(key);
-    batch.values.push(value);
+  try {
+    return normalizeValue(raw, limits, sink, key);
+  } catch {
+    // a Proxy or a getter inside an array value threw while we copied it
+    report(sink, key, 'reading the value threw');
+    return undefined;
   }
 }
 
-function readEntries(invocation: Invocation, batch: Batch, input: unknown): void {
+/** The keys of a `set(values)` argument, or `undefined` (reported) when it has none to offer. */
+function keysOf(input: unknown, sink: ProblemSink): string[] | undefined {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    batch.problems = [{ key: ARGUMENTS_KEY, reason: 'expected an object of key/value pairs' }];
-    return;
+    report(sink, ARGUMENTS_KEY, 'expected an object of key/value pairs');
+    return undefined;
   }
-  let keys: string[];
   try {
-    keys = Object.keys(input);
+    return Object.keys(input);
   } catch {
-    batch.problems = [{ key: ARGUMENTS_KEY, reason: 'listing the keys threw' }];
-    return;
+    report(sink, ARGUMENTS_KEY, 'listing the keys threw');
+    return undefined;
   }
-  for (const key of keys) {
-    let raw: unknown;
-    try {
-      raw = (input as Record<string, unknown>)[key];
-    } catch {
-      (batch.problems ??= []).push({ key: displayKey(key, invocation.runtime.options.limits), reason: 'reading the value threw' });
-      continue;
-    }
-    try {
-      addEntry(invocation, batch, key, raw);
-    } catch {
-      // a Proxy or a getter inside an array value threw while we copied it
-      (batch.problems ??= []).push({ key, reason: 'reading the value threw' });
-    }
+}
+
+function readEntry(input: object, key: string, limits: HudLimits, sink: ProblemSink): HudContextValue | undefined {
+  let raw: unknown;
+  try {
+    raw = (input as Record<string, unknown>)[key];
+  } catch {
+    report(sink, displayKey(key, limits), 'reading the value threw');
+    return undefined;
   }
+  return acceptEntry(key, raw, limits, sink);
+}
+
+/** Stores one accepted value, unless it is a new key beyond `limits.maxKeys`. */
+function storeEntry(invocation: Invocation, key: string, value: HudContextValue, sink: ProblemSink): void {
+  const target = invocation.values;
+  if (target[key] === undefined) {
+    const { maxKeys } = invocation.runtime.options.limits;
+    if (invocation.keyCount >= maxKeys) {
+      report(sink, key, `over limits.maxKeys (${maxKeys}): key dropped`);
+      return;
+    }
+    invocation.keyCount++;
+  }
+  if (typeof value === 'object') invocation.hasArrays = true;
+  target[key] = value;
+}
+
+/**
+ * Whether a call must be validated as a whole before anything is stored: strict mode stores
+ * nothing of a call with a problem, a schema checks the accepted keys together, and listeners
+ * (OpenTelemetry) receive what was stored. Otherwise each valid entry is stored as it is read,
+ * which keeps the common `setContext` free of intermediate arrays.
+ */
+function needsBatch(invocation: Invocation): boolean {
+  const { options } = invocation.runtime;
+  return options.strict || options.contextSchema !== undefined || invocation.runtime.hasContextSetListeners;
 }
 
 /**
@@ -77,7 +105,7 @@ function enforceMaxKeys(invocation: Invocation, batch: Batch): void {
     const key = batch.keys[i];
     if (existing[key] === undefined) {
       if (count >= maxKeys) {
-        (batch.problems ??= []).push({ key, reason: `over limits.maxKeys (${maxKeys}): key dropped` });
+        report(batch, key, `over limits.maxKeys (${maxKeys}): key dropped`);
         continue;
       }
       count++;
@@ -89,17 +117,7 @@ function enforceMaxKeys(invocation: Invocation, batch: Batch): void {
   batch.values = values;
 }
 
-/** Stores the accepted entries (already within `limits.maxKeys`). */
-function store(invocation: Invocation, batch: Batch): void {
-  const target = invocation.values;
-  for (let i = 0; i < batch.keys.length; i++) {
-    const key = batch.keys[i];
-    if (target[key] === undefined) invocation.keyCount++;
-    target[key] = batch.values[i];
-  }
-}
-
-function finish(invocation: Invocation, batch: Batch): void {
+function storeBatch(invocation: Invocation, batch: Batch): void {
   const runtime = invocation.runtime;
   if (batch.keys.length > 0 && runtime.options.contextSchema !== undefined) {
     checkAgainstSchema(runtime.options.contextSchema, batch);
@@ -108,12 +126,14 @@ function finish(invocation: Invocation, batch: Batch): void {
   if (batch.problems !== undefined && runtime.options.strict) {
     throw new HudContextValidationError(batch.problems);
   }
-  store(invocation, batch);
+  for (let i = 0; i < batch.keys.length; i++) storeEntry(invocation, batch.keys[i], batch.values[i], batch);
   runtime.onContextSet(invocation, batch.keys, batch.values);
-  if (batch.problems !== undefined) {
-    invocation.noteProblems(batch.problems);
-    runtime.warnAboutProblems(batch.problems);
-  }
+}
+
+function reportProblems(invocation: Invocation, sink: ProblemSink): void {
+  if (sink.problems === undefined) return;
+  invocation.noteProblems(sink.problems);
+  invocation.runtime.warnAboutProblems(sink.problems);
 }
 
 /**
@@ -122,20 +142,46 @@ function finish(invocation: Invocation, batch: Batch): void {
  * `HudContextValidationError` (strict).
  */
 export function writeContext(invocation: Invocation, input: unknown): void {
+  const limits = invocation.runtime.options.limits;
+  if (!needsBatch(invocation)) {
+    const sink: ProblemSink = { problems: undefined };
+    const keys = keysOf(input, sink);
+    if (keys !== undefined) {
+      for (const key of keys) {
+        const value = readEntry(input as object, key, limits, sink);
+        if (value !== undefined) storeEntry(invocation, key, value, sink);
+      }
+    }
+    reportProblems(invocation, sink);
+    return;
+  }
   const batch: Batch = { keys: [], values: [], problems: undefined };
-  readEntries(invocation, batch, input);
-  finish(invocation, batch);
+  const keys = keysOf(input, batch);
+  if (keys !== undefined) {
+    for (const key of keys) {
+      const value = readEntry(input as object, key, limits, batch);
+      if (value !== undefined) {
+        batch.keys.push(key);
+        batch.values.push(value);
+      }
+    }
+  }
+  storeBatch(invocation, batch);
+  reportProblems(invocation, batch);
 }
 
 /** `writeContext` for a single key, without building an object for it. */
-export function writeContextEntry(invocation: Invocation, key: unknown, value: unknown): void {
+export function writeContextEntry(invocation: Invocation, key: unknown, raw: unknown): void {
   const batch: Batch = { keys: [], values: [], problems: undefined };
-  try {
-    addEntry(invocation, batch, key, value);
-  } catch {
-    (batch.problems ??= []).push({ key: String(key), reason: 'reading the value threw' });
+  const value = acceptEntry(key, raw, invocation.runtime.options.limits, batch);
+  if (!needsBatch(invocation)) {
+    if (value !== undefined) storeEntry(invocation, key as string, value, batch);
+  } else {
+    if (value !== undefined) {
+      batch.keys.push(key as string);
+      batch.values.push(value);
+    }
+    storeBatch(invocation, batch);
   }
-  finish(invocation, batch);
+  reportProblems(invocation, batch);
 }
-
-export type { Batch as ContextBatch };

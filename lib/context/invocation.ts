@@ -10,13 +10,24 @@ export interface InvocationDetails {
 }
 
 /**
+ * The store of one invocation's values: an object whose prototype chain holds no
+ * `Object.prototype` (its prototype is a frozen empty object with a null prototype), so no
+ * key can pollute or shadow a built-in. Unlike `Object.create(null)`, which V8 keeps in slow
+ * dictionary mode, instances stay fast-mode objects: setting and copying keys is cheap.
+ */
+const ContextValues = function ContextValues() {} as unknown as new () => Record<string, HudContextValue>;
+ContextValues.prototype = Object.freeze(Object.create(null));
+
+/**
  * One unit of handled work (a request, a message, a job) and everything recorded about it.
  * It lives in the AsyncLocalStorage for exactly as long as the work runs; once `closed`,
  * writes are ignored and the object is only read by the record builder.
  */
 export class Invocation {
-  /** The context, on an object with no prototype, so no key can reach `Object.prototype`. */
-  readonly values: Record<string, HudContextValue> = Object.create(null);
+  /** The context. No key can reach or shadow `Object.prototype` (see `ContextValues`). */
+  readonly values: Record<string, HudContextValue> = new ContextValues();
+  /** Whether any stored value is an array, which readers must copy. */
+  hasArrays = false;
   keyCount = 0;
   dropped: HudContextProblem[] | undefined;
   details: InvocationDetails = {};

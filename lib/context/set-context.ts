@@ -17,12 +17,13 @@ export function noteOutsideInvocation(): void {
 
 /** A plain-object copy of an invocation's context (arrays copied too). */
 export function copyOfContext(invocation: Invocation | undefined): Record<string, HudContextValue> {
-  const copy: Record<string, HudContextValue> = {};
-  if (invocation === undefined) return copy;
-  const values = invocation.values;
-  for (const key of Object.keys(values)) {
-    const value = values[key];
-    copy[key] = Array.isArray(value) ? (value.slice() as HudContextValue) : value;
+  if (invocation === undefined) return {};
+  const copy: Record<string, HudContextValue> = { ...invocation.values };
+  if (invocation.hasArrays) {
+    for (const key of Object.keys(copy)) {
+      const value = copy[key];
+      if (Array.isArray(value)) copy[key] = value.slice() as HudContextValue;
+    }
   }
   return copy;
 }
