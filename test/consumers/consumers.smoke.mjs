@@ -7,7 +7,8 @@
 // and must turn a failing request on 127.0.0.1 into one record, leave the responses as they
 // are, and record nothing with `enabled: false`. The TypeScript declarations of each format
 // are compiled against the same install, under the module settings such apps use.
-// Installs use npm's cache first (--prefer-offline), so a warm machine needs no network.
+// Installs use npm's cache first (--prefer-offline), so a warm machine needs no network, and
+// run no install scripts (none of these packages needs one).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -93,7 +94,7 @@ before(async () => {
       const started = performance.now();
       const result = await boundedSpawn(
         npm.command,
-        [...npm.prefix, 'install', '--prefix', dir, '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', '--loglevel=error', tarball],
+        [...npm.prefix, 'install', '--prefix', dir, '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', '--ignore-scripts', '--loglevel=error', tarball],
         { cwd: dir, env: cleanEnv(), timeoutMs: INSTALL_TIMEOUT_MS, capture: true },
       );
       appDirs.set(app.name, dir);
