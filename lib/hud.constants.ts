@@ -9,6 +9,10 @@ export const HUD_INVOCATION_WRAPPED = Symbol.for('nestjs-hud.invocation-wrapped'
  * copies of the package (CJS and ESM, or two versions) share one store.
  */
 export const HUD_STORAGE_KEY = Symbol.for('nestjs-hud.invocation-storage');
+/** The runtime decorators use lives under this registered symbol, shared by every copy too. */
+export const HUD_ACTIVE_RUNTIME_KEY = Symbol.for('nestjs-hud.active-runtime');
+/** Brands a `HudContextValidationError`, so `instanceof` holds for one thrown by another copy. */
+export const HUD_VALIDATION_ERROR_BRAND = Symbol.for('nestjs-hud.context-validation-error');
 /** Keys that could reach an object's prototype chain; never accepted as context keys. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 /** Marks a controller method already wrapped as an HTTP route handler. */

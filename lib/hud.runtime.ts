@@ -4,6 +4,7 @@ import { Invocation } from './context/invocation.js';
 import type { HudOptions } from './hud.options.js';
 import type { HudForensics } from './forensics/hud-forensics.js';
 import { decideTrigger } from './forensics/failure.detector.js';
+import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
@@ -72,13 +73,18 @@ export class HudRuntime {
   }
 }
 
-let activeRuntime: HudRuntime | undefined;
+type GlobalWithRuntime = typeof globalThis & { [HUD_ACTIVE_RUNTIME_KEY]?: HudRuntime };
 
-/** The runtime of the most recently started HudModule, for decorators that have no injector. */
+/**
+ * The runtime of the most recently started HudModule, for decorators that have no injector.
+ * Kept on a `Symbol.for` global like the storage, so a decorator from the CommonJS copy of
+ * the package finds a module started by the ESM copy (and the reverse). The other copy only
+ * uses it by shape (`options`, `startInvocation`, `complete`), never with `instanceof`.
+ */
 export function getActiveRuntime(): HudRuntime | undefined {
-  return activeRuntime;
+  return (globalThis as GlobalWithRuntime)[HUD_ACTIVE_RUNTIME_KEY];
 }
 
 export function setActiveRuntime(runtime: HudRuntime | undefined): void {
-  activeRuntime = runtime;
+  (globalThis as GlobalWithRuntime)[HUD_ACTIVE_RUNTIME_KEY] = runtime;
 }

@@ -1,8 +1,21 @@
-// Runs every compiled test file with Node's own test runner, and fails when none is found:
-// a run that executes no test must not pass.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+// The test command. `npm test` builds, then runs this with no argument:
+//   1. every compiled test file (.build/test/**/*.test.js) on this Node (the machine's, 20),
+//   2. the same files on Node 24 (installed from the npm registry into .node24/ when missing),
+//   3. the consumer smoke tests (test/consumers/): the packed tarball installed into a Nest 11
+//      CommonJS app and a Nest 12 ESM app, each run on both Node versions.
+// It ends with one line counting every test of all steps, and fails when any step fails or
+// when a step ran no test: a run that executes no test must not pass.
+//
+//   node test/run.mjs <filter>            step 1 only, files whose path contains <filter> (quick iteration)
+//   node test/run.mjs --only=suite|node24|consumers [filter]
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { boundedSpawn } from './runner/bounded-spawn.mjs';
+import { ensureNode24 } from './runner/node24.mjs';
+
+const SUITE_TIMEOUT_MS = 20 * 60_000;
+const CONSUMERS_TIMEOUT_MS = 15 * 60_000;
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -12,15 +25,92 @@ function findTests(dir) {
   });
 }
 
-const filter = process.argv[2];
-const files = findTests('.build/test').filter((f) => !filter || f.includes(filter)).sort();
-if (files.length === 0) {
-  console.error('test/run.mjs: no test files found under .build/test');
+/** Counts from the TAP summary node's test runner writes last (`# pass 12`, `# fail 0`, ...). */
+function countsOf(tapFile) {
+  let text = '';
+  try {
+    text = readFileSync(tapFile, 'utf8');
+  } catch {
+    // the runner died before writing anything
+  }
+  const count = (name) => Number([...text.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+  return { pass: count('pass'), fail: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') };
+}
+
+/** Runs test files with node's test runner on `node`: spec output here, TAP to a file to count. */
+async function runTests(label, node, args, env = process.env, timeoutMs = SUITE_TIMEOUT_MS) {
+  const dir = mkdtempSync(join(tmpdir(), 'nestjs-hud-run-'));
+  const tap = join(dir, 'report.tap');
+  const started = performance.now();
+  console.log(`\n=== ${label} ===`);
+  const result = await boundedSpawn(
+    node,
+    [
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...args,
+    ],
+    { env, timeoutMs },
+  );
+  const counts = countsOf(tap);
+  rmSync(dir, { recursive: true, force: true });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.timedOut) console.error(`test/run.mjs: ${label} exceeded ${timeoutMs / 60_000} minutes and was stopped`);
+  const ok = result.code === 0 && counts.fail === 0 && counts.pass > 0;
+  return { label, ok, seconds, ...counts };
+}
+
+function suiteArgs(filter) {
+  const files = findTests('.build/test').filter((f) => !filter || f.includes(filter)).sort();
+  if (files.length === 0) {
+    console.error('test/run.mjs: no test files found under .build/test' + (filter ? ` matching "${filter}"` : ''));
+    process.exit(1);
+  }
+  return ['--expose-gc', '--test-concurrency=2', '--test-timeout=120000', ...files];
+}
+
+async function nodeVersion(node) {
+  const result = await boundedSpawn(node, ['--version'], { timeoutMs: 30_000, capture: true });
+  return result.stdout.trim();
+}
+
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const filter = args.find((a) => !a.startsWith('--'));
+const steps = only ? [only] : filter ? ['suite'] : ['suite', 'node24', 'consumers'];
+if (!steps.every((s) => ['suite', 'node24', 'consumers'].includes(s))) {
+  console.error(`test/run.mjs: unknown step "${only}" (suite, node24, consumers)`);
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--expose-gc', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+
+const results = [];
+let node24;
+for (const step of steps) {
+  try {
+    if (step === 'suite') {
+      results.push(await runTests(`suite on Node ${process.version}`, process.execPath, suiteArgs(filter)));
+    } else if (step === 'node24') {
+      node24 ??= await ensureNode24();
+      results.push(await runTests(`suite on Node ${await nodeVersion(node24)}`, node24, suiteArgs(filter)));
+    } else {
+      node24 ??= await ensureNode24();
+      const env = { ...process.env, HUD_CONSUMER_RUNTIMES: JSON.stringify([process.execPath, node24]) };
+      const file = join('test', 'consumers', 'consumers.smoke.mjs');
+      results.push(await runTests('consumer smoke tests (npm pack → Nest 11 CJS app, Nest 12 ESM app)', process.execPath, ['--test-timeout=600000', file], env, CONSUMERS_TIMEOUT_MS));
+    }
+  } catch (error) {
+    console.error(`test/run.mjs: ${step}: ${error instanceof Error ? error.message : String(error)}`);
+    results.push({ label: step, ok: false, seconds: 0, pass: 0, fail: 1, skipped: 0 });
+  }
+}
+
+console.log('\n=== summary ===');
+for (const r of results) {
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.label}: ${r.pass} passed, ${r.fail} failed (${r.seconds.toFixed(1)} s)`);
+}
+const total = (key) => results.reduce((sum, r) => sum + r[key], 0);
+console.log(`tests: ${total('pass')} passed, ${total('fail')} failed`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,176 @@
+// Consumer smoke tests: what a user gets from `npm install nestjs-hud`. The package is packed
+// with `npm pack` and the tarball installed, with Nest from the npm registry, into fresh
+// copies of two apps in a temp folder:
+//   nest11-cjs   Nest 11 on Express, a CommonJS package; entries main.js (require) and main.mjs (import)
+//   nest12-esm   Nest 12 on Fastify, an ESM package; entries main.js (import) and main.cjs (require)
+// Each entry runs on every Node of HUD_CONSUMER_RUNTIMES (test/run.mjs passes Node 20 and 24)
+// and must turn a failing request on 127.0.0.1 into one record, leave the responses as they
+// are, and record nothing with `enabled: false`. The TypeScript declarations of each format
+// are compiled against the same install, under the module settings such apps use.
+// Installs use npm's cache first (--prefer-offline), so a warm machine needs no network, and
+// run no install scripts (none of these packages needs one).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { boundedSpawn, npmCommand } from '../runner/bounded-spawn.mjs';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const HERE = join(ROOT, 'test', 'consumers');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const RUNTIMES = JSON.parse(process.env.HUD_CONSUMER_RUNTIMES ?? JSON.stringify([process.execPath])).map((path) => ({
+  path,
+  version: spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 30_000 }).stdout.trim(),
+}));
+const INSTALL_TIMEOUT_MS = 6 * 60_000;
+const RUN_TIMEOUT_MS = 60_000;
+const TYPECHECK_TIMEOUT_MS = 3 * 60_000;
+
+const ESM_TYPES = '/node_modules/nestjs-hud/dist/index.d.ts';
+const CJS_TYPES = '/node_modules/nestjs-hud/dist/cjs/index.d.ts';
+
+const APPS = [
+  {
+    name: 'nest11-cjs',
+    nestMajor: 11,
+    entries: [
+      { file: 'main.js', format: 'cjs' },
+      { file: 'main.mjs', format: 'esm' },
+    ],
+    typechecks: [
+      { project: 'tsconfig.node10.json', types: CJS_TYPES },
+      { project: 'tsconfig.node16.json', types: CJS_TYPES },
+    ],
+  },
+  {
+    name: 'nest12-esm',
+    nestMajor: 12,
+    entries: [
+      { file: 'main.js', format: 'esm' },
+      { file: 'main.cjs', format: 'cjs' },
+    ],
+    typechecks: [
+      { project: 'tsconfig.nodenext.json', types: ESM_TYPES },
+      { project: 'tsconfig.bundler.json', types: ESM_TYPES },
+    ],
+  },
+];
+
+/** The environment without what `npm test` and the test runner put in it about this repo. */
+function cleanEnv() {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^npm_(package|lifecycle)_/.test(key) || key === 'npm_config_local_prefix' || key === 'INIT_CWD' || key === 'NODE_TEST_CONTEXT') {
+      delete env[key];
+    }
+  }
+  return env;
+}
+
+let work;
+const appDirs = new Map();
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'nestjs-hud-consumers-'));
+  const npm = npmCommand();
+  // The build is fresh (npm test and test:consumers build first); packing must not rebuild.
+  const packed = await boundedSpawn(npm.command, [...npm.prefix, 'pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    timeoutMs: 2 * 60_000,
+    capture: true,
+  });
+  assert.equal(packed.code, 0, `npm pack failed: ${packed.stderr}`);
+  const tarball = join(work, JSON.parse(packed.stdout)[0].filename);
+
+  const installs = await Promise.all(
+    APPS.map(async (app) => {
+      const dir = join(work, app.name);
+      cpSync(join(HERE, app.name), dir, { recursive: true });
+      cpSync(join(HERE, 'shared'), dir, { recursive: true });
+      const started = performance.now();
+      const result = await boundedSpawn(
+        npm.command,
+        [...npm.prefix, 'install', '--prefix', dir, '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', '--ignore-scripts', '--loglevel=error', tarball],
+        { cwd: dir, env: cleanEnv(), timeoutMs: INSTALL_TIMEOUT_MS, capture: true },
+      );
+      appDirs.set(app.name, dir);
+      return { app: app.name, seconds: (performance.now() - started) / 1000, ...result };
+    }),
+  );
+  for (const install of installs) {
+    console.log(`# ${install.app}: npm install took ${install.seconds.toFixed(1)} s`);
+    assert.equal(install.code, 0, `npm install in ${install.app} ${install.timedOut ? 'timed out' : 'failed'}: ${install.stderr}`);
+  }
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function runEntry(dir, runtime, file) {
+  const run = await boundedSpawn(runtime.path, [file], { cwd: dir, env: cleanEnv(), timeoutMs: RUN_TIMEOUT_MS, capture: true });
+  const line = run.stdout.split('\n').find((l) => l.startsWith('HUD_SMOKE_RESULT '));
+  assert.ok(
+    run.code === 0 && line,
+    `${file} on Node ${runtime.version} ${run.timedOut ? 'timed out' : `exited ${run.code}`}:\n${run.stdout}\n${run.stderr}`,
+  );
+  return JSON.parse(line.slice('HUD_SMOKE_RESULT '.length));
+}
+
+const INTERNAL_ERROR = { statusCode: 500, message: 'Internal server error' };
+
+for (const app of APPS) {
+  describe(`${app.name} (Nest ${app.nestMajor})`, () => {
+    for (const runtime of RUNTIMES) {
+      for (const entry of app.entries) {
+        it(`${entry.file} (${entry.format}) on Node ${runtime.version}: a failing request yields one record`, async () => {
+          const result = await runEntry(appDirs.get(app.name), runtime, entry.file);
+
+          assert.equal(result.node, runtime.version);
+          assert.equal(Number(result.nestVersion.split('.')[0]), app.nestMajor);
+          const expected = entry.format === 'cjs' ? '/node_modules/nestjs-hud/dist/cjs/index.js' : '/node_modules/nestjs-hud/dist/index.js';
+          assert.ok(result.resolved.endsWith(expected), `nestjs-hud resolved to ${result.resolved}, expected …${expected}`);
+
+          const { enabled, disabled } = result;
+          assert.deepEqual(enabled.failed, { status: 500, body: INTERNAL_ERROR });
+          assert.deepEqual(enabled.succeeded, { status: 200, body: { ok: true, client: 'acme' } });
+          assert.equal(enabled.recordCount, 1, 'exactly one record: the failure, none for the success');
+          const record = enabled.record;
+          assert.equal(record.trigger, 'error');
+          assert.equal(record.service, 'consumer-smoke');
+          assert.equal(record.invocation.kind, 'http');
+          assert.equal(record.invocation.name, 'GET /orders/:id/fail');
+          assert.deepEqual(record.invocation.http, { method: 'GET', route: '/orders/:id/fail', url: '/orders/42/fail', statusCode: 500 });
+          assert.equal(record.error.message, 'payment gateway timeout');
+          assert.deepEqual(record.context, { client_id: 'acme', via_app_use: true, order_id: '42', handler: 'fail' });
+
+          // enabled: false changes nothing but the records.
+          assert.deepEqual(disabled.failed, { status: 500, body: INTERNAL_ERROR });
+          assert.deepEqual(disabled.succeeded, { status: 200, body: { ok: true, client: null } });
+          assert.equal(disabled.recordCount, 0);
+        });
+      }
+    }
+
+    for (const check of app.typechecks) {
+      it(`compiles against the ${check.types.includes('/cjs/') ? 'CommonJS' : 'ESM'} declarations with ${check.project}`, async () => {
+        const dir = appDirs.get(app.name);
+        const run = await boundedSpawn(process.execPath, [TSC, '-p', check.project, '--listFiles'], {
+          cwd: dir,
+          env: cleanEnv(),
+          timeoutMs: TYPECHECK_TIMEOUT_MS,
+          capture: true,
+        });
+        assert.equal(run.code, 0, `tsc -p ${check.project} failed:\n${run.stdout}\n${run.stderr}`);
+        const files = run.stdout.split('\n').map((f) => f.trim().replaceAll('\\', '/'));
+        const other = check.types === ESM_TYPES ? CJS_TYPES : ESM_TYPES;
+        assert.ok(files.some((f) => f.endsWith(check.types)), `${check.project} did not use …${check.types}`);
+        assert.ok(!files.some((f) => f.endsWith(other)), `${check.project} also loaded …${other}`);
+      });
+    }
+  });
+}

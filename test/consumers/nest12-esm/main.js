@@ -1,0 +1,20 @@
+// Nest 12, ESM: `import 'nestjs-hud'` must load the ESM build.
+import 'reflect-metadata';
+import { createRequire } from 'node:module';
+import * as common from '@nestjs/common';
+import * as core from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import * as hud from 'nestjs-hud';
+
+const require = createRequire(import.meta.url);
+const { runSmoke } = require('./smoke-app.cjs');
+
+await runSmoke({
+  format: 'esm',
+  common,
+  core,
+  adapter: () => new FastifyAdapter(),
+  hud,
+  resolved: import.meta.resolve('nestjs-hud'),
+  nestVersion: require('@nestjs/core/package.json').version,
+});
