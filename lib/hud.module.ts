@@ -11,6 +11,7 @@ import { HUD_MODULE_OPTIONS, HudConfigurableModule } from './hud.module-definiti
 import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
 import { HudRuntime } from './hud.runtime.js';
+import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
 
 /**
  * nestjs-hud: per-invocation context and forensics records. Global; import once in the root
@@ -34,6 +35,7 @@ import { HudRuntime } from './hud.runtime.js';
     HudContextService,
     HttpBinding,
     HudLifecycle,
+    OpenTelemetryBridge,
     // When disabled, the factories return null and Nest registers no interceptor or filter.
     {
       provide: APP_INTERCEPTOR,

@@ -8,6 +8,9 @@ import { decideTrigger } from './forensics/failure.detector.js';
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
 
+/** Sees every invocation as it starts, e.g. to note the active tracing span. */
+export type InvocationStartListener = (invocation: Invocation) => void;
+
 const MAX_REMEMBERED_WARNINGS = 1000;
 
 /**
@@ -18,6 +21,8 @@ export class HudRuntime {
   readonly logger = new Logger('Hud');
   private readonly warned = new Set<string>();
   private readonly contextSetListeners: ContextSetListener[] = [];
+  /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
+  private startListener: InvocationStartListener | undefined;
 
   constructor(
     readonly options: HudOptions,
@@ -25,7 +30,19 @@ export class HudRuntime {
   ) {}
 
   startInvocation(kind: HudInvocationKind, name: string): Invocation {
-    return new Invocation(this, kind, name);
+    const invocation = new Invocation(this, kind, name);
+    if (this.startListener !== undefined) {
+      try {
+        this.startListener(invocation);
+      } catch (error) {
+        this.warnOnce('start-listener', `an invocation start listener threw: ${String(error)}`);
+      }
+    }
+    return invocation;
+  }
+
+  setInvocationStartListener(listener: InvocationStartListener | undefined): void {
+    this.startListener = listener;
   }
 
   /**

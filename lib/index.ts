@@ -18,3 +18,8 @@ export { HudForensics } from './forensics/hud-forensics.js';
 export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 export { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 export { MemoryExporter } from './forensics/exporters/memory.exporter.js';
+export { OpenTelemetryExporter, HUD_FORENSICS_EVENT } from './forensics/exporters/opentelemetry.exporter.js';
+export type { OpenTelemetryExporterOptions } from './forensics/exporters/opentelemetry.exporter.js';
+export { hudLogFields } from './logging/hud-log-fields.js';
+export { withHudPropagation } from './propagation/hud-propagation.client.js';
+export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
