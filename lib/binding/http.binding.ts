@@ -4,6 +4,8 @@ import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { writeContext } from '../context/context.writer.js';
 import { HudRuntime } from '../hud.runtime.js';
+import { propagationPlanOf, readPropagatedContext } from '../propagation/context.propagation.js';
+import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
 
 /** Where the invocation of a request is kept on the request object, for the response hook. */
 const INVOCATION = Symbol('nestjs-hud.invocation');
@@ -67,9 +69,12 @@ export class HttpBinding implements OnModuleInit {
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
     );
+    const propagates = propagationPlanOf(runtime.options) !== null;
     return (req) => {
       const invocation = runtime.startInvocation('http', '');
       req[INVOCATION] = invocation;
+      // propagated first: the service's own fromHeaders win over what an upstream sent
+      if (propagates) readPropagatedContext(invocation, req.headers[HUD_CONTEXT_HEADER]);
       if (fromHeaders.length > 0) {
         const headers = req.headers;
         const values: Record<string, unknown> = {};

@@ -5,6 +5,7 @@ import { writeContext } from '../context/context.writer.js';
 import { currentInvocation, invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
+import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
 import { handlerMetadataOf } from './handler-metadata.js';
 
 /** The invocation kind of each Nest context type the interceptor may have to start. */
@@ -31,7 +32,9 @@ export class HudInterceptor implements NestInterceptor {
     }
     const kind = KIND_OF_CONTEXT[context.getType()];
     if (kind === undefined) return next.handle();
-    return this.runAsInvocation(this.runtime.startInvocation(kind, this.nameOf(context)), context, next);
+    const started = this.runtime.startInvocation(kind, this.nameOf(context));
+    if (kind === 'rpc') readPropagatedRpcContext(started, context.switchToRpc().getContext());
+    return this.runAsInvocation(started, context, next);
   }
 
   /** Subscribes to the handler inside the invocation and completes it when the stream ends. */
