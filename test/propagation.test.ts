@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { BadGatewayException, Controller, Get, Inject, Param, Post, type INestMicroservice, type Type } from '@nestjs/common';
+import { BadGatewayException, Controller, Get, Inject, Param, Post, type INestMicroservice, type LoggerService, type Type } from '@nestjs/common';
 import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
@@ -271,24 +271,41 @@ describe('propagation limits and defaults', () => {
   });
 
   it('never lets inbound context fail a request, even in strict mode; a receiver without propagation ignores the header', async () => {
-    const strict = await startHttpApp('express', {
-      imports: [HudTestingModule.forRoot({ strict: true, propagation: { keys: ['client_id', 'flags'] } })],
-      controllers: [BillingHttpController],
-    });
-    const plain = await startHttpApp('express', {
-      imports: [HudTestingModule.forRoot()],
-      controllers: [BillingHttpController],
-    });
+    const notes: string[] = [];
+    const strict = await startHttpApp(
+      'express',
+      {
+        imports: [HudTestingModule.forRoot({ strict: true, propagation: { keys: ['client_id', 'flags'] } })],
+        controllers: [BillingHttpController],
+      },
+      (app) =>
+        app.useLogger({
+          log() {},
+          error() {},
+          warn() {},
+          debug: (message: unknown) => void notes.push(String(message)),
+          setLogLevels() {},
+        } as LoggerService),
+    );
+    let plain: RunningApp | undefined;
     try {
-      const header = 'client_id=acme,flags=%5B1%2C%22a%22%5D;json';
+      const header = 'client_id=acme,flags=%5B1%2C%22a%22%5D;json,stranger=1';
       const response = await fetch(`${strict.url}/billing/context`, { headers: { [HUD_CONTEXT_HEADER]: header } });
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { client_id: 'acme' }, 'in strict mode only the bad key is lost');
+      assert.ok(
+        notes.some((n) => n.includes('"stranger": not in propagation.keys')),
+        `a debug note for the key outside the allow-list: ${notes.join(' | ')}`,
+      );
+      assert.ok(notes.some((n) => n.includes('"flags"')), 'a debug note for the value strict mode refused');
+
+      // started after the strict app's requests: Nest's loggers are global, and `logger: false` resets them
+      plain = await startHttpApp('express', { imports: [HudTestingModule.forRoot()], controllers: [BillingHttpController] });
       const ignored = await fetch(`${plain.url}/billing/context`, { headers: { [HUD_CONTEXT_HEADER]: header } });
       assert.deepEqual(await ignored.json(), {});
       await strict.app.get(HudForensics).flush();
     } finally {
-      await Promise.all([strict.close(), plain.close()]);
+      await Promise.all([strict.close(), plain?.close()]);
     }
   });
 
