@@ -12,6 +12,7 @@ import { HUD_MODULE_OPTIONS, HudConfigurableModule } from './hud.module-definiti
 import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
 import { HudRuntime } from './hud.runtime.js';
+import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
 
 /**
  * nestjs-hud: per-invocation context and forensics records. Global; import once in the root
@@ -38,6 +39,7 @@ import { HudRuntime } from './hud.runtime.js';
     HudLifecycle,
     // When disabled, the factory returns null and Nest registers no filter.
     HandlerBinding,
+    OpenTelemetryBridge,
     {
       provide: APP_FILTER,
       useFactory: (runtime: HudRuntime) => (runtime.options.enabled ? new ErrorObserverFilter() : null),

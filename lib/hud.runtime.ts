@@ -9,6 +9,9 @@ import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
 
+/** Sees every invocation as it starts, e.g. to note the active tracing span. */
+export type InvocationStartListener = (invocation: Invocation) => void;
+
 const MAX_REMEMBERED_WARNINGS = 1000;
 
 /**
@@ -19,6 +22,8 @@ export class HudRuntime {
   readonly logger = new Logger('Hud');
   private readonly warned = new Set<string>();
   private readonly contextSetListeners: ContextSetListener[] = [];
+  /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
+  private startListener: InvocationStartListener | undefined;
 
   constructor(
     readonly options: HudOptions,
@@ -26,7 +31,19 @@ export class HudRuntime {
   ) {}
 
   startInvocation(kind: HudInvocationKind, name: string): Invocation {
-    return new Invocation(this, kind, name);
+    const invocation = new Invocation(this, kind, name);
+    if (this.startListener !== undefined) {
+      try {
+        this.startListener(invocation);
+      } catch (error) {
+        this.warnOnce('start-listener', `an invocation start listener threw: ${String(error)}`);
+      }
+    }
+    return invocation;
+  }
+
+  setInvocationStartListener(listener: InvocationStartListener | undefined): void {
+    this.startListener = listener;
   }
 
   /**

@@ -22,3 +22,8 @@ export { HudContext } from './decorators/hud-context.decorator.js';
 export { SetHudContext } from './decorators/set-hud-context.decorator.js';
 export { HudSlowThreshold } from './decorators/hud-slow-threshold.decorator.js';
 export type { SetHudContextSource } from './binding/handler-metadata.js';
+export { OpenTelemetryExporter, HUD_FORENSICS_EVENT } from './forensics/exporters/opentelemetry.exporter.js';
+export type { OpenTelemetryExporterOptions } from './forensics/exporters/opentelemetry.exporter.js';
+export { hudLogFields } from './logging/hud-log-fields.js';
+export { withHudPropagation } from './propagation/hud-propagation.client.js';
+export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';

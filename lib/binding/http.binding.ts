@@ -4,6 +4,8 @@ import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { writeContext } from '../context/context.writer.js';
 import { HudRuntime } from '../hud.runtime.js';
+import { propagationPlanOf, readPropagatedContext } from '../propagation/context.propagation.js';
+import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
 
 /** Where the invocation of a request is kept on the request object, for the response hook. */
 const INVOCATION = Symbol('nestjs-hud.invocation');
@@ -82,12 +84,15 @@ export class HttpBinding implements OnApplicationBootstrap {
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
     );
+    const propagates = propagationPlanOf(runtime.options) !== null;
     return (req, res) => {
       const invocation = runtime.startInvocation('http', '');
       req[INVOCATION] = invocation;
       invocation.request = req;
       invocation.response = res;
       invocation.nameResolver = resolveName;
+      // propagated first: the service's own fromHeaders win over what an upstream sent
+      if (propagates) readPropagatedContext(invocation, req.headers[HUD_CONTEXT_HEADER]);
       if (fromHeaders.length > 0) {
         const headers = req.headers;
         const values: Record<string, unknown> = {};

@@ -4,6 +4,7 @@ import type { HudInvocationKind } from '../context/context-value.types.js';
 import { currentInvocation, invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
+import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
 import { patternName } from './rpc-pattern.name.js';
 
@@ -39,7 +40,10 @@ export class HudInterceptor implements NestInterceptor {
     const kind = KIND_OF_CONTEXT[context.getType()];
     if (kind === undefined) return next.handle();
     const started = this.runtime.startInvocation(kind, this.nameOf(context));
-    if (kind === 'rpc') started.details.rpc = { pattern: started.name };
+    if (kind === 'rpc') {
+      started.details.rpc = { pattern: started.name };
+      readPropagatedRpcContext(started, context.switchToRpc().getContext());
+    }
     return this.runAsInvocation(started, context, next);
   }
 

@@ -1,4 +1,5 @@
 import { isObservable, Observable } from 'rxjs';
+import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
 import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudRuntime } from '../hud.runtime.js';
@@ -29,10 +30,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function complete(runtime: HudRuntime, invocation: Invocation): void {
-  runtime.complete(invocation);
-}
-
 /**
  * The handler's response stream, subscribed inside the invocation (Nest runs the
  * interceptors and the handler when the server subscribes, which it does outside our
@@ -45,17 +42,17 @@ function streamWithin(runtime: HudRuntime, invocation: Invocation, source: Obser
         next: (value) => subscriber.next(value),
         error: (error: unknown) => {
           invocation.noteError(error);
-          complete(runtime, invocation);
+          runtime.complete(invocation);
           subscriber.error(error);
         },
         complete: () => {
-          complete(runtime, invocation);
+          runtime.complete(invocation);
           subscriber.complete();
         },
       });
       return () => {
         subscription.unsubscribe();
-        complete(runtime, invocation);
+        runtime.complete(invocation);
       };
     }),
   );
@@ -65,14 +62,14 @@ function streamWithin(runtime: HudRuntime, invocation: Invocation, source: Obser
 function settle(runtime: HudRuntime, invocation: Invocation, result: unknown): unknown {
   if (isObservable(result)) return streamWithin(runtime, invocation, result);
   if (!isThenable(result)) {
-    complete(runtime, invocation);
+    runtime.complete(invocation);
     return result;
   }
   return Promise.resolve(result).then(
     (value) => settle(runtime, invocation, value),
     (error: unknown) => {
       invocation.noteError(error);
-      complete(runtime, invocation);
+      runtime.complete(invocation);
       throw error;
     },
   );
@@ -96,13 +93,14 @@ export function wrapMessageHandler(
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const invocation = runtime.startInvocation('rpc', name);
     invocation.details.rpc = { ...rpc };
+    readPropagatedRpcContext(invocation, args[1]); // (data, context)
     return invocationStorage.run(invocation, () => {
       let result: unknown;
       try {
         result = original.apply(this, args);
       } catch (error) {
         invocation.noteError(error);
-        complete(runtime, invocation);
+        runtime.complete(invocation);
         throw error;
       }
       return settle(runtime, invocation, result);

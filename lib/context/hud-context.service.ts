@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { runInvocation } from '../binding/invocation.runner.js';
 import { HudRuntime } from '../hud.runtime.js';
+import { outboundHudContext } from '../propagation/context.propagation.js';
+import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
 import type { HudContextInput, HudContextValue, HudInvocationInfo } from './context-value.types.js';
 import { writeContext, writeContextEntry } from './context.writer.js';
 import type { HudContextHandle } from './hud-context-handle.interface.js';
@@ -54,6 +56,20 @@ export class HudContextService implements HudContextHandle {
   /** `{ id, kind, name, startedAt }` of the current invocation, or `undefined`. */
   invocation(): HudInvocationInfo | undefined {
     return currentInvocation()?.info();
+  }
+
+  /**
+   * Headers that carry the current invocation's allow-listed context (`propagation.keys`) to
+   * another service: `{ 'hud-context': 'client_id=acme,attempt=2;json' }` (W3C baggage
+   * syntax, percent-encoded, size-limited). `{}` when propagation is off, outside an
+   * invocation, or when no allow-listed key is set, so it can always be spread.
+   *
+   * @example
+   * await fetch(url, { headers: { ...this.hud.outboundHeaders(), 'content-type': 'application/json' } });
+   */
+  outboundHeaders(): Record<string, string> {
+    const header = outboundHudContext(currentInvocation());
+    return header === undefined ? {} : { [HUD_CONTEXT_HEADER]: header };
   }
 
   /**

@@ -63,6 +63,8 @@ export function buildRecord(
   };
   if (invocation.hasError) record.error = describeError(invocation.error);
   if (invocation.dropped !== undefined) record.dropped = invocation.dropped.map((p) => ({ ...p }));
-  if (invocation.trace !== undefined) record.trace = { ...invocation.trace };
+  // The invocation's own object, not a copy: the OpenTelemetry exporter finds the failing
+  // span through it (the invocation is over, nothing else writes to it).
+  if (invocation.trace !== undefined) record.trace = invocation.trace;
   return record;
 }

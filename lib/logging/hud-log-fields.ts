@@ -1,0 +1,30 @@
+import type { HudContextValue } from '../context/context-value.types.js';
+import { invocationStorage } from '../context/invocation.storage.js';
+import { REDACTED } from '../forensics/redactor.js';
+import { redactorOf } from '../forensics/redactor.registry.js';
+
+/**
+ * The current invocation's context as fields for a log line: a plain-object copy, with the
+ * `redact` rules applied as in records; `{}` outside an invocation. Cheap enough to call on
+ * every log line (a pino `mixin`, a `ConsoleLogger` override).
+ *
+ * Unlike `getContext()`, it still answers while the invocation is completing, so a line
+ * written when the response finishes (pino-http's "request completed") carries the final
+ * context too.
+ *
+ * @example
+ * LoggerModule.forRoot({ pinoHttp: { mixin: () => hudLogFields() } }); // nestjs-pino
+ * @publicApi
+ */
+export function hudLogFields(): Record<string, HudContextValue> {
+  const fields: Record<string, HudContextValue> = {};
+  const invocation = invocationStorage.getStore();
+  if (invocation === undefined) return fields;
+  const values = invocation.values;
+  const redactor = redactorOf(invocation.runtime.options);
+  for (const key of Object.keys(values)) {
+    const value = values[key];
+    fields[key] = redactor.shouldRedact(key) ? REDACTED : Array.isArray(value) ? (value.slice() as HudContextValue) : value;
+  }
+  return fields;
+}

@@ -1,0 +1,99 @@
+import { writeContextEntry } from '../context/context.writer.js';
+import type { Invocation } from '../context/invocation.js';
+import type { HudOptions } from '../hud.options.js';
+import type { HudRuntime } from '../hud.runtime.js';
+import { decodeHudContext, encodeHudContext, HUD_CONTEXT_HEADER } from './hud-context.codec.js';
+
+interface PropagationPlan {
+  keys: readonly string[];
+  allowed: ReadonlySet<string>;
+  maxBytes: number;
+}
+
+const plans = new WeakMap<HudOptions, PropagationPlan | null>();
+
+/** The module's propagation settings in the shape the hot paths want; `null` when off. */
+export function propagationPlanOf(options: HudOptions): PropagationPlan | null {
+  let plan = plans.get(options);
+  if (plan === undefined) {
+    const propagation = options.propagation;
+    plan =
+      propagation === undefined || propagation.keys.length === 0
+        ? null
+        : { keys: [...propagation.keys], allowed: new Set(propagation.keys), maxBytes: propagation.maxHeaderBytes };
+    plans.set(options, plan);
+  }
+  return plan;
+}
+
+const MAX_NOTES = 100;
+const noted = new Set<string>();
+
+/** A debug-level note, once per kind of problem: bad input from another service is not our app's error. */
+function noteOnce(runtime: HudRuntime, id: string, message: string): void {
+  if (noted.has(id) || noted.size >= MAX_NOTES) return;
+  noted.add(id);
+  runtime.logger.debug(`propagation: ${message} (notes of this kind are not repeated)`);
+}
+
+/**
+ * The `hud-context` value for what the invocation sends out: its allow-listed keys, encoded
+ * (see `encodeHudContext`); `undefined` when propagation is off or no such key is set.
+ */
+export function outboundHudContext(invocation: Invocation | undefined): string | undefined {
+  if (invocation === undefined) return undefined;
+  const runtime = invocation.runtime;
+  const plan = propagationPlanOf(runtime.options);
+  if (plan === null) {
+    noteOnce(runtime, 'off', 'propagation is off (no propagation.keys): nothing is sent');
+    return undefined;
+  }
+  const { header, overLimit } = encodeHudContext(invocation.values, plan.keys, plan.maxBytes);
+  if (overLimit.length > 0) {
+    noteOnce(runtime, 'over-limit', `keys left out of ${HUD_CONTEXT_HEADER}, over propagation.maxHeaderBytes (${plan.maxBytes}): ${overLimit.join(', ')}`);
+  }
+  return header.length > 0 ? header : undefined;
+}
+
+/**
+ * Pre-fills a new invocation's context from a received `hud-context` value. Only
+ * allow-listed keys are accepted, each validated like any `set` (and one by one, so that in
+ * strict mode a bad value costs only its own key). Anything else is ignored with a debug
+ * note; nothing here ever throws into the request.
+ */
+export function readPropagatedContext(invocation: Invocation, header: unknown): void {
+  if (header === undefined || header === null) return;
+  const runtime = invocation.runtime;
+  const plan = propagationPlanOf(runtime.options);
+  if (plan === null) return;
+  try {
+    const { values, ignored } = decodeHudContext(header, plan.allowed, plan.maxBytes);
+    for (const { key, reason } of ignored) noteOnce(runtime, `${key}\u0000${reason}`, `ignored ${HUD_CONTEXT_HEADER} member "${key}": ${reason}`);
+    for (const key of Object.keys(values)) {
+      try {
+        writeContextEntry(invocation, key, values[key]);
+      } catch (error) {
+        noteOnce(runtime, `strict\u0000${key}`, `ignored ${HUD_CONTEXT_HEADER} member "${key}": ${String(error)}`);
+      }
+    }
+  } catch (error) {
+    noteOnce(runtime, 'unexpected', `ignored a ${HUD_CONTEXT_HEADER} value: ${String(error)}`);
+  }
+}
+
+/**
+ * Pre-fills a new RPC invocation's context from the packet metadata a propagating client
+ * attached (TCP and Redis transports: `TcpContext` / `RedisContext#getMetadata()`).
+ */
+export function readPropagatedRpcContext(invocation: Invocation, rpcContext: unknown): void {
+  if (propagationPlanOf(invocation.runtime.options) === null) return;
+  let header: unknown;
+  try {
+    const getMetadata = (rpcContext as { getMetadata?: unknown } | undefined)?.getMetadata;
+    if (typeof getMetadata !== 'function') return;
+    header = (getMetadata.call(rpcContext) as Record<string, unknown> | undefined)?.[HUD_CONTEXT_HEADER];
+  } catch {
+    return;
+  }
+  readPropagatedContext(invocation, header);
+}
