@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { BullMqBinding } from './binding/bullmq.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HttpBinding } from './binding/http.binding.js';
 import { HudInterceptor } from './binding/hud.interceptor.js';
@@ -19,6 +20,7 @@ import { HudRuntime } from './hud.runtime.js';
  * @publicApi
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: HudOptions, useFactory: (raw: HudModuleOptions) => resolveHudOptions(raw), inject: [HUD_MODULE_OPTIONS] },
     {
@@ -33,6 +35,7 @@ import { HudRuntime } from './hud.runtime.js';
     },
     HudContextService,
     HttpBinding,
+    BullMqBinding,
     HudLifecycle,
     // When disabled, the factories return null and Nest registers no interceptor or filter.
     {

@@ -93,7 +93,8 @@ export class HttpBinding implements OnModuleInit {
       const method: string = req.method;
       const route: string | undefined = isFastify ? req.routeOptions?.url : req.route?.path;
       const statusCode: number = res.statusCode;
-      invocation.name = `${method} ${route ?? '(no route)'}`;
+      // a GraphQL operation re-labelled the invocation with its own name: keep it
+      if (invocation.kind === 'http') invocation.name = `${method} ${route ?? '(no route)'}`;
       invocation.details.http = {
         method,
         route: route ?? '',

@@ -5,7 +5,9 @@ import { writeContext } from '../context/context.writer.js';
 import { currentInvocation, invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
+import { graphqlOperationName, labelAsGraphqlInvocation } from './graphql.naming.js';
 import { handlerMetadataOf } from './handler-metadata.js';
+import { wsInvocationName } from './ws.naming.js';
 
 /** The invocation kind of each Nest context type the interceptor may have to start. */
 const KIND_OF_CONTEXT: Record<string, HudInvocationKind> = { rpc: 'rpc', ws: 'ws', graphql: 'graphql' };
@@ -26,6 +28,7 @@ export class HudInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const invocation = currentInvocation();
     if (invocation !== undefined) {
+      if (context.getType<string>() === 'graphql') labelAsGraphqlInvocation(invocation, context);
       this.applyHandlerMetadata(invocation, context);
       return next.handle().pipe(tap({ error: (error: unknown) => invocation.noteError(error) }));
     }
@@ -61,7 +64,9 @@ export class HudInterceptor implements NestInterceptor {
   }
 
   private nameOf(context: ExecutionContext): string {
-    return `${context.getClass().name}.${context.getHandler().name}`;
+    const type = context.getType<string>();
+    const name = type === 'ws' ? wsInvocationName(context) : type === 'graphql' ? graphqlOperationName(context) : undefined;
+    return name ?? `${context.getClass().name}.${context.getHandler().name}`;
   }
 
   private applyHandlerMetadata(invocation: Invocation, context: ExecutionContext): void {
