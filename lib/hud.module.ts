@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { BullMqBinding } from './binding/bullmq.binding.js';
+import { WsBinding } from './binding/ws.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HttpBinding } from './binding/http.binding.js';
 import { HudInterceptor } from './binding/hud.interceptor.js';
@@ -36,6 +37,7 @@ import { HudRuntime } from './hud.runtime.js';
     HudContextService,
     HttpBinding,
     BullMqBinding,
+    WsBinding,
     HudLifecycle,
     // When disabled, the factories return null and Nest registers no interceptor or filter.
     {

@@ -19,3 +19,13 @@ export function wsInvocationName(context: ExecutionContext): string | undefined 
   }
   return typeof pattern === 'string' && pattern.length > 0 ? pattern : undefined;
 }
+
+/** The name of a message as a gateway subscribed to it: the string itself, else JSON. */
+export function wsMessageName(message: unknown): string {
+  if (typeof message === 'string') return message;
+  try {
+    return JSON.stringify(message) ?? String(message);
+  } catch {
+    return String(message);
+  }
+}
