@@ -34,7 +34,8 @@ export function bullMqJobName(job: BullMqJobLike): string {
  * attempt running now is one more: 1 for the first try, 2 for the first retry.
  */
 export function bullMqJobDetails(job: BullMqJobLike): NonNullable<InvocationDetails['job']> {
-  const details: NonNullable<InvocationDetails['job']> = { queue: job.queueName, attempt: job.attemptsMade + 1 };
+  const details: NonNullable<InvocationDetails['job']> = { queue: job.queueName };
   if (job.id !== undefined && job.id !== null) details.jobId = String(job.id);
+  details.attempt = job.attemptsMade + 1;
   return details;
 }

@@ -4,7 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 
 async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
+  // BullMQ only when a Redis is configured: imported on demand, so the sample runs without it
+  const redisUrl = process.env.REDIS_URL;
+  const optional = redisUrl ? [(await import('./emails.module.js')).EmailsModule.forRedis(redisUrl)] : [];
+  const app = await NestFactory.create(AppModule.with(optional));
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');
@@ -15,6 +18,17 @@ async function bootstrap() {
     `Trigger a forensics record:\n  curl -s -X POST ${base}/orders -H 'content-type: application/json' -H 'x-client-id: acme' -H 'x-user-tier: pro' -d '{"items":["a","b"],"express":true}'`,
   );
   logger.log(`A slow one (trigger "duration"):\n  curl -s ${base}/orders/report -H 'x-client-id: acme'`);
+  logger.log(
+    `An event listener that outlives the request and sometimes fails:\n  curl -s -X POST ${base}/orders/42/ship -H 'x-client-id: acme'`,
+  );
+  logger.log('A background job, inventory.sync, runs every 20 s and fails about one time in three.');
+  if (redisUrl) {
+    logger.log(
+      `A BullMQ job that fails on both attempts:\n  curl -s -X POST ${base}/emails -H 'content-type: application/json' -d '{"to":"bounce@example.com"}'`,
+    );
+  } else {
+    logger.log('Set REDIS_URL (e.g. redis://127.0.0.1:6379) to add the BullMQ example.');
+  }
 }
 
 void bootstrap();
