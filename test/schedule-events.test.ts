@@ -81,6 +81,14 @@ class OrdersController {
     return { shipped: id };
   }
 
+  /** An event emitted by a timer the request started, after the request completed. */
+  @Get('later/:id')
+  later(@Param('id') id: string) {
+    setContext({ request_order: id });
+    setTimeout(() => this.events.emit('order.created', { orderId: id, fail: true }), 30);
+    return { later: id };
+  }
+
   /** emit() of an asynchronous listener that outlives the request (fire and forget). */
   @Get('fire/:id')
   fire(@Param('id') id: string) {
@@ -199,6 +207,16 @@ describe('@Cron, @Interval and @OnEvent with @HudInvocation()', () => {
     assert.ok(record.durationMs >= 60, `timed from the call, durationMs ${record.durationMs}`);
     await settle();
     assert.equal(named('GET /orders/fire/:id').length, 0, 'the request itself succeeded');
+  });
+
+  it('a listener that starts after its request completed is an invocation of its own, with none of the request’s context', async () => {
+    exporter.clear();
+    assert.equal((await fetch(`${running.url}/orders/later/o-5`)).status, 200);
+    const record = await exporter.waitFor((r) => r.invocation.name === 'OrderListeners.onCreated');
+    assert.equal(record.invocation.kind, 'job');
+    assert.deepEqual(record.context, { listener_order: 'o-5' });
+    await settle();
+    assert.equal(named('GET /orders/later/:id').length, 0, 'the completed request is not touched');
   });
 
   it('100 concurrent requests with random delays: every listener lands in its own request, never a stranger’s', async () => {
