@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { BullModule, getQueueToken, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
 import { getContext, HudForensics, HudInvocation, HudModule, MemoryExporter, setContext, type ForensicsRecord } from 'nestjs-hud';
-import { delay, randomInt, startAppContext, type RunningContext } from './support/app-context.js';
+import { delay, randomInt, type RunningContext } from './support/app-context.js';
 import { REDIS_HOST, REDIS_PORT, requireRedis, uniqueName } from './support/redis.js';
 
 interface EmailJob {
@@ -83,7 +84,9 @@ describe('BullMQ processors (real Redis)', () => {
 
   before(async () => {
     await requireRedis();
-    running = await startAppContext({ imports: [WorkerAppModule] });
+    // a worker as it usually runs: a standalone application context, no HTTP server
+    const app = await NestFactory.createApplicationContext(WorkerAppModule, { logger: false });
+    running = { app, close: () => app.close() };
     emails = running.app.get<Queue>(getQueueToken(EMAILS));
     digests = running.app.get<Queue>(getQueueToken(DIGESTS));
   });

@@ -42,7 +42,8 @@ export class HttpBinding implements OnModuleInit {
 
   onModuleInit(): void {
     const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | undefined;
-    if (!this.runtime.options.enabled || adapter === undefined || typeof adapter.setOnRequestHook !== 'function') return;
+    // A standalone microservice (NestFactory.createMicroservice) has no HTTP adapter: null.
+    if (!this.runtime.options.enabled || adapter == null || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
     const startRequest = this.requestStarter();
     const finishRequest = this.responseFinisher(isFastify);
