@@ -7,7 +7,7 @@ import { BullModule, getQueueToken, Processor, WorkerHost } from '@nestjs/bullmq
 import type { Job, Queue } from 'bullmq';
 import { getContext, HudForensics, HudInvocation, HudModule, MemoryExporter, setContext, type ForensicsRecord } from 'nestjs-hud';
 import { delay, randomInt, type RunningContext } from './support/app-context.js';
-import { REDIS_HOST, REDIS_PORT, requireRedis, uniqueName } from './support/redis.js';
+import { REDIS_HOST, REDIS_PORT, requireRedis, uniqueName } from './support/redis-required.js';
 
 interface EmailJob {
   to: string;
