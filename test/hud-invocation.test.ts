@@ -44,7 +44,7 @@ class LedgerService {
   @HudInvocation()
   async slowExport() {
     setContext({ export: 'csv' });
-    await delay(120);
+    await delay(400);
     return 'done';
   }
 
@@ -92,7 +92,7 @@ class CheckoutService {
 
 function appModule(exporter: MemoryExporter, enabled = true) {
   @Module({
-    imports: [HudModule.forRoot({ enabled, slowThresholdMs: 60, exporters: [exporter], rateLimit: false })],
+    imports: [HudModule.forRoot({ enabled, slowThresholdMs: 300, exporters: [exporter], rateLimit: false })],
     providers: [LedgerService, CheckoutService],
   })
   class AppModule {}
@@ -139,7 +139,7 @@ describe('@HudInvocation()', () => {
     assert.equal(await ledger.slowExport(), 'done');
     const record = await exporter.waitFor((r) => r.invocation.name === 'LedgerService.slowExport');
     assert.equal(record.trigger, 'duration');
-    assert.ok(record.durationMs >= 60, `durationMs ${record.durationMs}`);
+    assert.ok(record.durationMs >= 300, `durationMs ${record.durationMs}`);
     assert.deepEqual(record.context, { export: 'csv' });
   });
 
@@ -209,7 +209,10 @@ describe('@HudInvocation()', () => {
     );
     await Promise.all(calls);
     await settle();
-    const records = named('LedgerService.reconcile');
+    // on a loaded machine a successful call may also pass the slow threshold: count failures
+    const all = named('LedgerService.reconcile');
+    for (const record of all) assert.deepEqual(Object.keys(record.context), ['account']);
+    const records = all.filter((r) => r.trigger === 'error');
     assert.equal(records.length, 100);
     assert.deepEqual(
       records.map((r) => r.context.account).sort(),
