@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { BullMqBinding } from './binding/bullmq.binding.js';
+import { WsBinding } from './binding/ws.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HttpBinding } from './binding/http.binding.js';
 import { HandlerBinding } from './binding/handler.installer.js';
@@ -21,6 +23,7 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
  * @publicApi
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: HudOptions, useFactory: (raw: HudModuleOptions) => resolveHudOptions(raw), inject: [HUD_MODULE_OPTIONS] },
     {
@@ -36,6 +39,8 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
     HudContextService,
     HttpBinding,
     RpcBinding,
+    BullMqBinding,
+    WsBinding,
     HudLifecycle,
     // When disabled, the factory returns null and Nest registers no filter.
     HandlerBinding,

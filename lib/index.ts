@@ -27,3 +27,4 @@ export type { OpenTelemetryExporterOptions } from './forensics/exporters/opentel
 export { hudLogFields } from './logging/hud-log-fields.js';
 export { withHudPropagation } from './propagation/hud-propagation.client.js';
 export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
+export { HudInvocation } from './binding/hud-invocation.decorator.js';

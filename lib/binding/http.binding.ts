@@ -115,7 +115,8 @@ export class HttpBinding implements OnApplicationBootstrap {
       if (invocation === undefined || invocation.closed) return;
       const route = routeOf(req, isFastify);
       const statusCode: number = res.statusCode;
-      invocation.name = nameOf(req, isFastify);
+      // a GraphQL operation re-labelled the invocation with its own name: keep it
+      if (invocation.kind === 'http') invocation.name = nameOf(req, isFastify);
       invocation.nameResolver = undefined;
       invocation.details.http = {
         method: req.method,

@@ -5,8 +5,10 @@ import { currentInvocation, invocationStorage } from '../context/invocation.stor
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
+import { graphqlOperationName, labelAsGraphqlInvocation } from './graphql.naming.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
 import { patternName } from './rpc-pattern.name.js';
+import { wsInvocationName } from './ws.naming.js';
 
 /** Where `@MessagePattern` / `@EventPattern` keep their patterns (`@nestjs/microservices`). */
 const PATTERN_METADATA = 'microservices:pattern';
@@ -34,6 +36,7 @@ export class HudInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const invocation = currentInvocation();
     if (invocation !== undefined) {
+      if (context.getType<string>() === 'graphql') labelAsGraphqlInvocation(invocation, context);
       this.applyHandlerMetadata(invocation, context);
       return next.handle().pipe(tap({ error: (error: unknown) => invocation.noteError(error) }));
     }
@@ -75,11 +78,13 @@ export class HudInterceptor implements NestInterceptor {
 
   /** A message handler is named after its pattern, like the ones `RpcBinding` starts. */
   private nameOf(context: ExecutionContext): string {
-    if (context.getType() === 'rpc') {
+    const type = context.getType<string>();
+    if (type === 'rpc') {
       const patterns: unknown = Reflect.getMetadata(PATTERN_METADATA, context.getHandler());
       if (Array.isArray(patterns) && patterns.length === 1) return patternName(patterns[0]);
     }
-    return `${context.getClass().name}.${context.getHandler().name}`;
+    const name = type === 'ws' ? wsInvocationName(context) : type === 'graphql' ? graphqlOperationName(context) : undefined;
+    return name ?? `${context.getClass().name}.${context.getHandler().name}`;
   }
 
   private applyHandlerMetadata(invocation: Invocation, context: ExecutionContext): void {

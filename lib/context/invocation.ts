@@ -56,7 +56,8 @@ export class Invocation {
 
   constructor(
     readonly runtime: HudRuntime,
-    readonly kind: HudInvocationKind,
+    /** Mutable for one case: GraphQL re-labels the HTTP invocation it runs in (see graphql.naming.ts). */
+    public kind: HudInvocationKind,
     public name: string,
   ) {}
 

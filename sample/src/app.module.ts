@@ -1,8 +1,11 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ClientsModule, Transport } from '@nestjs/microservices';
+import { ScheduleModule } from '@nestjs/schedule';
 import { HudModule, LoggerExporter } from 'nestjs-hud';
 import { ClientContextMiddleware } from './client-context.middleware.js';
 import { InventoryController } from './inventory.controller.js';
+import { InventoryJobs } from './inventory.jobs.js';
 import { OrdersController } from './orders.controller.js';
 import { INVENTORY_CLIENT, ReservationsController } from './reservations.controller.js';
 
@@ -19,10 +22,18 @@ export const TCP_PORT = Number(process.env.TCP_PORT ?? 3001);
     ClientsModule.register([
       { name: INVENTORY_CLIENT, transport: Transport.TCP, options: { host: '127.0.0.1', port: TCP_PORT } },
     ]),
+    ScheduleModule.forRoot(),
+    EventEmitterModule.forRoot(),
   ],
   controllers: [OrdersController, ReservationsController, InventoryController],
+  providers: [InventoryJobs],
 })
 export class AppModule implements NestModule {
+  /** The app with optional modules main.ts loads only when their service is configured. */
+  static with(optional: DynamicModule[]): DynamicModule {
+    return { module: AppModule, imports: optional };
+  }
+
   configure(consumer: MiddlewareConsumer) {
     consumer.apply(ClientContextMiddleware).forRoutes('*');
   }

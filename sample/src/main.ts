@@ -5,7 +5,10 @@ import { Transport } from '@nestjs/microservices';
 import { AppModule, TCP_PORT } from './app.module.js';
 
 async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
+  // BullMQ only when a Redis is configured: imported on demand, so the sample runs without it
+  const redisUrl = process.env.REDIS_URL;
+  const optional = redisUrl ? [(await import('./emails.module.js')).EmailsModule.forRedis(redisUrl)] : [];
+  const app = await NestFactory.create(AppModule.with(optional));
   app.enableShutdownHooks();
   // A hybrid app: the same process also serves TCP messages. inheritAppConfig lets the
   // microservice use HudModule's global interceptor (decorators, original errors).
@@ -23,6 +26,17 @@ async function bootstrap() {
   logger.log(
     `A failing TCP message (kind "rpc") sent by a request (kind "http"), two records:\n  curl -s -X POST ${base}/reservations -H 'content-type: application/json' -H 'x-client-id: acme' -d '{"sku":"sku-42","quantity":2}'`,
   );
+  logger.log(
+    `An event listener that outlives the request and sometimes fails:\n  curl -s -X POST ${base}/orders/42/ship -H 'x-client-id: acme'`,
+  );
+  logger.log('A background job, inventory.sync, runs every 20 s and fails about one time in three.');
+  if (redisUrl) {
+    logger.log(
+      `A BullMQ job that fails on both attempts:\n  curl -s -X POST ${base}/emails -H 'content-type: application/json' -d '{"to":"bounce@example.com"}'`,
+    );
+  } else {
+    logger.log('Set REDIS_URL (e.g. redis://127.0.0.1:6379) to add the BullMQ example.');
+  }
 }
 
 void bootstrap();

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { HudContextService } from 'nestjs-hud';
 
 interface CreateOrderDto {
@@ -8,7 +9,10 @@ interface CreateOrderDto {
 
 @Controller('orders')
 export class OrdersController {
-  constructor(private readonly hud: HudContextService) {}
+  constructor(
+    private readonly hud: HudContextService,
+    private readonly events: EventEmitter2,
+  ) {}
 
   /** Always fails: one forensics record with the caller's context. */
   @Post()
@@ -23,6 +27,17 @@ export class OrdersController {
     this.hud.set('report', 'monthly');
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { rows: 42 };
+  }
+
+  /**
+   * Succeeds at once; the `order.shipped` listener runs on after the response and sometimes
+   * fails: a record of its own, with this request's context.
+   */
+  @Post(':id/ship')
+  ship(@Param('id') id: string) {
+    this.hud.set('order_id', id);
+    this.events.emit('order.shipped', { orderId: id });
+    return { id, status: 'shipping' };
   }
 
   /** Succeeds quickly: no record. */

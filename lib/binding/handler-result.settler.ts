@@ -1,0 +1,56 @@
+import { isObservable, Observable } from 'rxjs';
+import { invocationStorage } from '../context/invocation.storage.js';
+import type { Invocation } from '../context/invocation.js';
+import type { HudRuntime } from '../hud.runtime.js';
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * The handler's response stream, subscribed inside the invocation (Nest runs interceptors
+ * and the handler only when the transport subscribes, which it does outside our `run`),
+ * completing the invocation when the stream ends. Values and errors pass unchanged.
+ */
+function streamWithin(runtime: HudRuntime, invocation: Invocation, source: Observable<unknown>): Observable<unknown> {
+  return new Observable((subscriber) =>
+    invocationStorage.run(invocation, () => {
+      const subscription = source.subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error: unknown) => {
+          invocation.noteError(error);
+          runtime.complete(invocation);
+          subscriber.error(error);
+        },
+        complete: () => {
+          runtime.complete(invocation);
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        runtime.complete(invocation);
+      };
+    }),
+  );
+}
+
+/**
+ * Completes `invocation` once what a Nest handler chain returned — a value, an Observable,
+ * or a promise of either — has settled, and hands back an equivalent result.
+ */
+export function settleHandlerResult(runtime: HudRuntime, invocation: Invocation, result: unknown): unknown {
+  if (isObservable(result)) return streamWithin(runtime, invocation, result);
+  if (!isThenable(result)) {
+    runtime.complete(invocation);
+    return result;
+  }
+  return Promise.resolve(result).then(
+    (value) => settleHandlerResult(runtime, invocation, value),
+    (error: unknown) => {
+      invocation.noteError(error);
+      runtime.complete(invocation);
+      throw error;
+    },
+  );
+}

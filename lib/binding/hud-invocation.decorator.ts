@@ -1,0 +1,145 @@
+import { Logger } from '@nestjs/common';
+import { currentInvocation } from '../context/invocation.storage.js';
+import type { Invocation } from '../context/invocation.js';
+import { HUD_INVOCATION_WRAPPED } from '../hud.constants.js';
+import { bullMqJobDetails, bullMqJobName, isBullMqJob } from './bullmq-job.details.js';
+import { runtimeFor } from './instance-runtime.registry.js';
+import { runInvocation } from './invocation.runner.js';
+
+type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** Whether `fn` is already a wrapper made by `@HudInvocation()` (from any copy of the package). */
+export function isInvocationWrapper(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[HUD_INVOCATION_WRAPPED] === true;
+}
+
+/**
+ * Copies what decorators stored on the original function (`@Cron`, `@OnEvent`,
+ * `@MessagePattern`, `@Process`...) to the wrapper, so that whatever discovers handlers by
+ * their metadata still finds this one, whichever order the decorators were written in.
+ */
+function copyMetadata(from: Function, to: Function): void {
+  const reflect = Reflect as unknown as {
+    getOwnMetadataKeys?: (target: object) => unknown[];
+    getOwnMetadata?: (key: unknown, target: object) => unknown;
+    defineMetadata?: (key: unknown, value: unknown, target: object) => void;
+  };
+  if (typeof reflect.getOwnMetadataKeys !== 'function' || typeof reflect.defineMetadata !== 'function') return;
+  for (const key of reflect.getOwnMetadataKeys(from)) {
+    reflect.defineMetadata(key, reflect.getOwnMetadata!(key, from), to);
+  }
+}
+
+/**
+ * A joined call that was still running when the invocation it joined completed, and then
+ * failed (a fire-and-forget event listener, typically): its failure can no longer be part of
+ * that record, so it becomes a record of its own, with the context the joined invocation had.
+ */
+function recordLateFailure(joined: Invocation, name: string, calledAt: number, calledAtMs: number, error: unknown): void {
+  const runtime = joined.runtime;
+  const late = runtime.startInvocation('job', name);
+  // the work started when the method was called, not when its failure was seen
+  Object.assign(late, { startedAt: calledAt, startedAtMs: calledAtMs });
+  for (const key of Object.keys(joined.values)) late.values[key] = joined.values[key]!;
+  late.keyCount = joined.keyCount;
+  late.noteError(error);
+  runtime.complete(late);
+}
+
+/**
+ * Calls `original` as part of an invocation that is already running. A failure is noted on
+ * that invocation even when the caller catches it: the work failed inside it (and
+ * `@nestjs/event-emitter` swallows listener errors by default, so nobody else would tell).
+ */
+function callJoined(joined: Invocation, name: string, original: AnyMethod, thisArg: unknown, args: unknown[]): unknown {
+  const calledAt = Date.now();
+  const calledAtMs = performance.now();
+  let result: unknown;
+  try {
+    result = original.apply(thisArg, args);
+  } catch (error) {
+    if (!joined.closed) joined.noteError(error);
+    throw error;
+  }
+  if (!isThenable(result)) return result;
+  return result.then(undefined, (error: unknown) => {
+    if (!joined.closed) joined.noteError(error);
+    else recordLateFailure(joined, name, calledAt, calledAtMs, error);
+    throw error;
+  });
+}
+
+/**
+ * Wraps `original` so that each call runs as its own invocation of kind `job`, or joins the
+ * current one. A BullMQ `Job` as first argument names the invocation `queue:jobName` (unless
+ * `explicitName` is given) and fills the record's `job` details.
+ */
+export function wrapMethodAsInvocation<F extends Function>(original: F, explicitName: string | undefined, defaultName: string): F {
+  const method = original as unknown as AnyMethod;
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const runtime = runtimeFor(this);
+    if (runtime === undefined || !runtime.options.enabled) return method.apply(this, args);
+    const job = isBullMqJob(args[0]) ? args[0] : undefined;
+    const name = explicitName ?? (job !== undefined ? bullMqJobName(job) : defaultName);
+    const joined = currentInvocation();
+    if (joined !== undefined) return callJoined(joined, name, method, this, args);
+    const invocation = runtime.startInvocation('job', name);
+    if (job !== undefined) invocation.details.job = bullMqJobDetails(job);
+    return runInvocation(runtime, invocation, () => method.apply(this, args));
+  };
+  copyMetadata(original, wrapper);
+  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  Object.defineProperty(wrapper, HUD_INVOCATION_WRAPPED, { value: true });
+  return wrapper as unknown as F;
+}
+
+/**
+ * Makes each call of the method its own invocation (kind `job`), recorded on failure or
+ * slowness exactly like a request: for work no interceptor reaches, such as BullMQ
+ * `WorkerHost.process`, `@Cron`, `@Interval`, `@OnEvent` and plain services.
+ *
+ * - Named `name`, else `ClassName.methodName`; when the first argument is a BullMQ `Job`,
+ *   `queue:jobName` and the record carries `job: { queue, jobId, attempt }`.
+ * - Called inside an invocation (a request emitting an event, a job calling a service), it
+ *   joins that invocation instead of starting a nested one; an error it throws is noted on
+ *   that invocation even if the caller catches it.
+ * - A synchronous method stays synchronous; what it returns or throws passes through.
+ * - Keeps the method's metadata, `name` and `length`, so it combines with `@Cron`,
+ *   `@OnEvent`, `@MessagePattern`... in either order. Applying it twice wraps once.
+ * - With no enabled `HudModule` in the process, the method is called untouched.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class OrdersCron {
+ *   @Cron('0 * * * *')
+ *   @HudInvocation('orders.cleanup')
+ *   async cleanup() {
+ *     setContext({ batch: 'hourly' });
+ *     await this.orders.purgeExpired(); // throws → one record named 'orders.cleanup'
+ *   }
+ * }
+ * ```
+ * @publicApi
+ */
+export function HudInvocation(name?: string): MethodDecorator {
+  const explicitName = typeof name === 'string' && name.length > 0 ? name : undefined;
+  return (target, propertyKey, descriptor) => {
+    const original: unknown = descriptor.value;
+    if (typeof original !== 'function') {
+      // a getter or a field: warn and leave it as it is, never break the class
+      new Logger('Hud').warn(`@HudInvocation() decorates methods; "${String(propertyKey)}" is not one and was left unwrapped`);
+      return descriptor;
+    }
+    if (isInvocationWrapper(original)) return descriptor;
+    const className = typeof target === 'function' ? target.name : target.constructor?.name;
+    const defaultName = `${className ?? 'Anonymous'}.${String(propertyKey)}`;
+    descriptor.value = wrapMethodAsInvocation(original, explicitName, defaultName) as typeof descriptor.value;
+    return descriptor;
+  };
+}
