@@ -18,3 +18,5 @@ export { HudForensics } from './forensics/hud-forensics.js';
 export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 export { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 export { MemoryExporter } from './forensics/exporters/memory.exporter.js';
+export { NdjsonFileExporter } from './forensics/exporters/ndjson-file.exporter.js';
+export type { NdjsonFileExporterOptions } from './forensics/exporters/ndjson-file.exporter.js';
