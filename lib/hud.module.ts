@@ -7,6 +7,8 @@ import { HudContextService } from './context/hud-context.service.js';
 import { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 import { HudForensics } from './forensics/hud-forensics.js';
 import { HudLifecycle } from './hud.lifecycle.js';
+import { HudInspector } from './inspector/hud-inspector.js';
+import { InspectorRecordStore } from './inspector/inspector-record.store.js';
 import { HUD_MODULE_OPTIONS, HudConfigurableModule } from './hud.module-definition.js';
 import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
@@ -21,10 +23,18 @@ import { HudRuntime } from './hud.runtime.js';
 @Module({
   providers: [
     { provide: HudOptions, useFactory: (raw: HudModuleOptions) => resolveHudOptions(raw), inject: [HUD_MODULE_OPTIONS] },
+    // The inspector's memory of recent records, fed as one more exporter (null when off).
+    {
+      provide: InspectorRecordStore,
+      useFactory: (options: HudOptions) =>
+        options.enabled && options.inspector !== undefined ? new InspectorRecordStore(options.inspector.maxRecords) : null,
+      inject: [HudOptions],
+    },
     {
       provide: HudForensics,
-      useFactory: (options: HudOptions) => new HudForensics(options, options.exporters ?? [new LoggerExporter()]),
-      inject: [HudOptions],
+      useFactory: (options: HudOptions, inspectorStore: InspectorRecordStore | null) =>
+        new HudForensics(options, [...(options.exporters ?? [new LoggerExporter()]), ...(inspectorStore ? [inspectorStore] : [])]),
+      inject: [HudOptions, InspectorRecordStore],
     },
     {
       provide: HudRuntime,
@@ -34,6 +44,7 @@ import { HudRuntime } from './hud.runtime.js';
     HudContextService,
     HttpBinding,
     HudLifecycle,
+    HudInspector,
     // When disabled, the factories return null and Nest registers no interceptor or filter.
     {
       provide: APP_INTERCEPTOR,
