@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { BullMqBinding } from './binding/bullmq.binding.js';
-import { WsBinding } from './binding/ws.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
-import { HttpBinding } from './binding/http.binding.js';
 import { HandlerBinding } from './binding/handler.installer.js';
+import { HttpBinding } from './binding/http.binding.js';
 import { RpcBinding } from './binding/rpc.binding.js';
+import { WsBinding } from './binding/ws.binding.js';
 import { HudContextService } from './context/hud-context.service.js';
 import { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 import { HudForensics } from './forensics/hud-forensics.js';
 import { HudLifecycle } from './hud.lifecycle.js';
+import { HudInspector } from './inspector/hud-inspector.js';
+import { InspectorRecordStore } from './inspector/inspector-record.store.js';
 import { HUD_MODULE_OPTIONS, HudConfigurableModule } from './hud.module-definition.js';
 import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
@@ -26,10 +28,18 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
   imports: [DiscoveryModule],
   providers: [
     { provide: HudOptions, useFactory: (raw: HudModuleOptions) => resolveHudOptions(raw), inject: [HUD_MODULE_OPTIONS] },
+    // The inspector's memory of recent records, fed as one more exporter (null when off).
+    {
+      provide: InspectorRecordStore,
+      useFactory: (options: HudOptions) =>
+        options.enabled && options.inspector !== undefined ? new InspectorRecordStore(options.inspector.maxRecords) : null,
+      inject: [HudOptions],
+    },
     {
       provide: HudForensics,
-      useFactory: (options: HudOptions) => new HudForensics(options, options.exporters ?? [new LoggerExporter()]),
-      inject: [HudOptions],
+      useFactory: (options: HudOptions, inspectorStore: InspectorRecordStore | null) =>
+        new HudForensics(options, [...(options.exporters ?? [new LoggerExporter()]), ...(inspectorStore ? [inspectorStore] : [])]),
+      inject: [HudOptions, InspectorRecordStore],
     },
     {
       provide: HudRuntime,
@@ -42,9 +52,10 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
     BullMqBinding,
     WsBinding,
     HudLifecycle,
-    // When disabled, the factory returns null and Nest registers no filter.
     HandlerBinding,
     OpenTelemetryBridge,
+    HudInspector,
+    // When disabled, the factory returns null and Nest registers no filter.
     {
       provide: APP_FILTER,
       useFactory: (runtime: HudRuntime) => (runtime.options.enabled ? new ErrorObserverFilter() : null),

@@ -28,3 +28,5 @@ export { hudLogFields } from './logging/hud-log-fields.js';
 export { withHudPropagation } from './propagation/hud-propagation.client.js';
 export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
 export { HudInvocation } from './binding/hud-invocation.decorator.js';
+export { NdjsonFileExporter } from './forensics/exporters/ndjson-file.exporter.js';
+export type { NdjsonFileExporterOptions } from './forensics/exporters/ndjson-file.exporter.js';

@@ -6,6 +6,7 @@ import { writeContext } from '../context/context.writer.js';
 import { HudRuntime } from '../hud.runtime.js';
 import { propagationPlanOf, readPropagatedContext } from '../propagation/context.propagation.js';
 import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
+import { inspectorPaths } from '../inspector/inspector.paths.js';
 
 /** Where the invocation of a request is kept on the request object, for the response hook. */
 const INVOCATION = Symbol('nestjs-hud.invocation');
@@ -63,8 +64,13 @@ export class HttpBinding implements OnApplicationBootstrap {
     const finishRequest = this.responseFinisher(isFastify);
     const previousRequestHook = adapter.onRequestHook;
     const previousResponseHook = adapter.onResponseHook;
+    const isInspectorRequest = this.inspectorMatcher();
 
     adapter.setOnRequestHook(function (this: unknown, req, res, done) {
+      // The inspector's own requests are not invocations: looking at records never makes one.
+      if (isInspectorRequest !== undefined && isInspectorRequest(req.url)) {
+        return previousRequestHook === undefined ? done() : previousRequestHook.call(this, req, res, done);
+      }
       const invocation = startRequest(req, res);
       return previousRequestHook === undefined
         ? invocationStorage.run(invocation, done)
@@ -75,6 +81,15 @@ export class HttpBinding implements OnApplicationBootstrap {
       if (previousResponseHook !== undefined) return previousResponseHook.call(this, req, res, done);
       done?.();
     });
+  }
+
+  /** Recognises the inspector's two paths (with or without a trailing slash), when it is on. */
+  private inspectorMatcher(): ((url: string | undefined) => boolean) | undefined {
+    const inspector = this.runtime.options.inspector;
+    if (inspector === undefined) return undefined;
+    const { page, json } = inspectorPaths(inspector.path);
+    const paths = new Set([page, `${page}/`, json, `${json}/`]);
+    return (url) => paths.has(pathOf(url));
   }
 
   private requestStarter(isFastify: boolean): (req: any, res: any) => Invocation {

@@ -2,6 +2,17 @@ import { validateSync } from 'class-validator';
 import type { HudContextSchema } from '../hud.options.js';
 import type { HudContextProblem, HudContextValue } from './context-value.types.js';
 
+/** Names the schema itself, not a key, in a problem report. */
+const SCHEMA_KEY = '(contextSchema)';
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return 'unprintable error';
+  }
+}
+
 interface SchemaBatch {
   keys: string[];
   values: HudContextValue[];
@@ -16,8 +27,18 @@ interface SchemaBatch {
 export function checkAgainstSchema(schema: HudContextSchema, batch: SchemaBatch): void {
   // Built without running the constructor, so field initialisers cannot add keys to check.
   const candidate = Object.create(schema.prototype) as Record<string, unknown>;
-  for (let i = 0; i < batch.keys.length; i++) candidate[batch.keys[i]] = batch.values[i];
-  const errors = validateSync(candidate, { skipMissingProperties: true, forbidUnknownValues: false });
+  // Defined, not assigned: an accessor on the schema's prototype must not run (or throw) here.
+  for (let i = 0; i < batch.keys.length; i++) {
+    Object.defineProperty(candidate, batch.keys[i], { value: batch.values[i], enumerable: true, writable: true, configurable: true });
+  }
+  let errors: ReturnType<typeof validateSync>;
+  try {
+    errors = validateSync(candidate, { skipMissingProperties: true, forbidUnknownValues: false });
+  } catch (error) {
+    // A custom validator that throws is a bug in the schema, not in the values: keep them, say so.
+    (batch.problems ??= []).push({ key: SCHEMA_KEY, reason: `contextSchema validation threw (${safeString(error)}); values kept unchecked` });
+    return;
+  }
   if (errors.length === 0) return;
   const failing = new Map<string, string>();
   for (const error of errors) {

@@ -19,6 +19,15 @@ function exporterName(exporter: HudExporter): string {
   return exporter.constructor?.name || 'exporter';
 }
 
+/** `String(error)` that cannot itself throw (a thrown object may have a throwing toString). */
+function describeThrown(error: unknown): string {
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}
+
 /**
  * The forensics pipeline: failing invocations in, records out to the exporters.
  * Nothing here runs on the request's path but `submit`, which only counts and queues;
@@ -40,9 +49,11 @@ export class HudForensics {
   private readonly rateLimiter: RateLimiter | undefined;
   private readonly redactor: Redactor;
   private pending: Pending[] = [];
+  /** Records taken from `pending` and not yet handed to every exporter; they count against `maxQueueSize`. */
+  private inFlight = 0;
   private draining: Promise<void> | undefined;
   private readonly reported = new Set<string>();
-  private shutDown = false;
+  private shuttingDown: Promise<void> | undefined;
 
   constructor(
     private readonly options: HudOptions,
@@ -55,7 +66,7 @@ export class HudForensics {
 
   /** Counters of the pipeline since start. */
   stats(): HudForensicsStats {
-    return { ...this.counters, queued: this.pending.length };
+    return { ...this.counters, queued: this.pending.length + this.inFlight };
   }
 
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */
@@ -64,7 +75,7 @@ export class HudForensics {
       this.counters.droppedByRateLimit++;
       return;
     }
-    if (this.pending.length >= this.options.maxQueueSize) {
+    if (this.pending.length + this.inFlight >= this.options.maxQueueSize) {
       this.counters.droppedByQueue++;
       this.reportOnce('queue', `queue full (maxQueueSize ${this.options.maxQueueSize}): records dropped, see stats()`);
       return;
@@ -79,15 +90,17 @@ export class HudForensics {
   }
 
   /** Flushes, then lets each exporter release its resources. Called on application shutdown. */
-  async shutdown(): Promise<void> {
-    if (this.shutDown) return;
-    this.shutDown = true;
+  shutdown(): Promise<void> {
+    return (this.shuttingDown ??= this.shutDownExporters());
+  }
+
+  private async shutDownExporters(): Promise<void> {
     await this.flush();
-    for (const exporter of this.exporters) {
-      if (typeof exporter.shutdown === 'function') {
-        await this.runIsolated(exporter, () => exporter.shutdown!());
-      }
-    }
+    await Promise.all(
+      this.exporters
+        .filter((exporter) => typeof exporter.shutdown === 'function')
+        .map((exporter) => this.runIsolated(exporter, () => exporter.shutdown!())),
+    );
   }
 
   private async drain(): Promise<void> {
@@ -97,12 +110,18 @@ export class HudForensics {
       while (this.pending.length > 0) {
         const batch = this.pending;
         this.pending = [];
+        this.inFlight = batch.length;
         const records = this.buildAll(batch);
         if (records.length > 0) {
-          await Promise.all(this.exporters.map((exporter) => this.runIsolated(exporter, () => exporter.export(records))));
+          // Each exporter gets its own array: one that empties or sorts it cannot disturb another.
+          await Promise.all(
+            this.exporters.map((exporter) => this.runIsolated(exporter, () => exporter.export(records.slice()))),
+          );
         }
+        this.inFlight = 0;
       }
     } finally {
+      this.inFlight = 0;
       this.draining = undefined;
     }
   }
@@ -114,7 +133,7 @@ export class HudForensics {
       try {
         record = buildRecord(invocation, trigger, this.options.service, this.redactor);
       } catch (error) {
-        this.reportOnce('build', `building a record failed: ${String(error)}`);
+        this.reportOnce('build', `building a record failed: ${describeThrown(error)}`);
         continue;
       }
       record = this.applyHook(record);
@@ -128,17 +147,29 @@ export class HudForensics {
     return records;
   }
 
+  /**
+   * Runs `beforeRecord` on a copy of the record, so a hook that changes the record and then
+   * throws leaves nothing half-changed: the record is then exported exactly as built.
+   */
   private applyHook(record: ForensicsRecord): ForensicsRecord | null {
     const hook = this.options.beforeRecord;
     if (hook === undefined) return record;
     try {
-      const changed = hook(record);
+      const copy = structuredClone(record);
+      // The trace object is the key OpenTelemetryExporter finds the live span by: keep it.
+      if (record.trace !== undefined) copy.trace = record.trace;
+      const changed: unknown = hook(copy);
       if (changed === null) return null;
-      if (changed !== null && typeof changed === 'object') return changed;
-      this.reportOnce('hook-result', 'beforeRecord returned neither a record nor null; the record was kept as it was');
+      if (changed !== null && typeof changed === 'object' && typeof (changed as PromiseLike<unknown>).then !== 'function') {
+        return changed as ForensicsRecord;
+      }
+      this.reportOnce(
+        'hook-result',
+        'beforeRecord must return a record or null synchronously (it returned something else); records are exported as they were',
+      );
       return record;
     } catch (error) {
-      this.reportOnce('hook', `beforeRecord threw (${String(error)}); records are exported as they were`);
+      this.reportOnce('hook', `beforeRecord threw (${describeThrown(error)}); records are exported as they were. Further throws are not reported.`);
       return record;
     }
   }
@@ -158,7 +189,7 @@ export class HudForensics {
       }
     } catch (error) {
       this.counters.exporterErrors++;
-      this.reportOnce(`error:${exporterName(exporter)}`, `${exporterName(exporter)} failed: ${String(error)}; further failures are only counted`);
+      this.reportOnce(`error:${exporterName(exporter)}`, `${exporterName(exporter)} failed: ${describeThrown(error)}; further failures are only counted`);
     } finally {
       clearTimeout(timer);
     }

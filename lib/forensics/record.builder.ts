@@ -13,8 +13,19 @@ function safeString(value: unknown): string {
   }
 }
 
-/** Describes whatever was thrown: an Error, or a string, `null`, a frozen object... */
+/**
+ * Describes whatever was thrown: an Error, or a string, `null`, a frozen object... Never
+ * throws, even for a Proxy or an object whose getters throw: the failure is still recorded.
+ */
 export function describeError(error: unknown): NonNullable<ForensicsRecord['error']> {
+  try {
+    return describeThrown(error);
+  } catch {
+    return { name: 'UnreadableError', message: 'the thrown value could not be read (a getter or Proxy trap threw)' };
+  }
+}
+
+function describeThrown(error: unknown): NonNullable<ForensicsRecord['error']> {
   const status = statusOf(error);
   if (error instanceof Error) {
     let message = error.message;

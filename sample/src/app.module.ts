@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { ScheduleModule } from '@nestjs/schedule';
-import { HudModule, LoggerExporter } from 'nestjs-hud';
+import { HudModule, LoggerExporter, NdjsonFileExporter } from 'nestjs-hud';
 import { ClientContextMiddleware } from './client-context.middleware.js';
 import { InventoryController } from './inventory.controller.js';
 import { InventoryJobs } from './inventory.jobs.js';
@@ -12,12 +13,17 @@ import { INVENTORY_CLIENT, ReservationsController } from './reservations.control
 /** The TCP microservice this process also serves (main.ts connects it). */
 export const TCP_PORT = Number(process.env.TCP_PORT ?? 3001);
 
+/** The inspector's token: HUD_TOKEN, or a fresh one per run (main.ts prints the URL). */
+export const inspectorToken = process.env.HUD_TOKEN || randomBytes(12).toString('hex');
+
 @Module({
   imports: [
     HudModule.forRoot({
       service: 'sample-orders',
       slowThresholdMs: 200,
-      exporters: [new LoggerExporter()],
+      exporters: [new LoggerExporter(), new NdjsonFileExporter({ path: 'sample-records.ndjson' })],
+      redact: ['authorization'],
+      inspector: { path: '/_hud', token: inspectorToken },
     }),
     ClientsModule.register([
       { name: INVENTORY_CLIENT, transport: Transport.TCP, options: { host: '127.0.0.1', port: TCP_PORT } },

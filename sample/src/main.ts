@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
-import { AppModule, TCP_PORT } from './app.module.js';
+import { AppModule, inspectorToken, TCP_PORT } from './app.module.js';
 
 async function bootstrap() {
   // BullMQ only when a Redis is configured: imported on demand, so the sample runs without it
@@ -37,6 +37,7 @@ async function bootstrap() {
   } else {
     logger.log('Set REDIS_URL (e.g. redis://127.0.0.1:6379) to add the BullMQ example.');
   }
+  logger.log(`Records are appended to sample-records.ndjson. The inspector: ${base}/_hud?token=${inspectorToken}`);
 }
 
 void bootstrap();

@@ -1,0 +1,5 @@
+/** The two paths of the inspector under `inspector.path` (a trailing slash is ignored). */
+export function inspectorPaths(path: string): { page: string; json: string } {
+  const base = path.replace(/\/+$/, '');
+  return { page: base === '' ? '/' : base, json: `${base}/records.json` };
+}
