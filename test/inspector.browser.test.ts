@@ -218,7 +218,7 @@ describe('inspector in headless Chromium', () => {
     assert.deepEqual(dialogs, []);
   });
 
-  it('takes a screenshot of the page (the README's picture, with UPDATE_SCREENSHOT=1)', async () => {
+  it('takes a screenshot of the page (the README picture, with UPDATE_SCREENSHOT=1)', async () => {
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     // the top of the page: counters, filter, the grouped table and the newest records
     const height = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);
