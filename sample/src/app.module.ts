@@ -13,6 +13,9 @@ import { INVENTORY_CLIENT, ReservationsController } from './reservations.control
 /** The TCP microservice this process also serves (main.ts connects it). */
 export const TCP_PORT = Number(process.env.TCP_PORT ?? 3001);
 
+/** Where records are appended (NdjsonFileExporter); `npm run demo` reads them from there. */
+export const RECORDS_FILE = process.env.HUD_RECORDS_FILE ?? 'sample-records.ndjson';
+
 /** The inspector's token: HUD_TOKEN, or a fresh one per run (main.ts prints the URL). */
 export const inspectorToken = process.env.HUD_TOKEN || randomBytes(12).toString('hex');
 
@@ -21,9 +24,13 @@ export const inspectorToken = process.env.HUD_TOKEN || randomBytes(12).toString(
     HudModule.forRoot({
       service: 'sample-orders',
       slowThresholdMs: 200,
-      exporters: [new LoggerExporter(), new NdjsonFileExporter({ path: 'sample-records.ndjson' })],
+      exporters: [new LoggerExporter(), new NdjsonFileExporter({ path: RECORDS_FILE })],
       redact: ['authorization'],
+      // The demo sends bursts: keep every record of them.
+      rateLimit: { perSecond: 50, burst: 100 },
       inspector: { path: '/_hud', token: inspectorToken },
+      // client_id and user_tier travel with the TCP messages this app sends to itself
+      propagation: { keys: ['client_id', 'request_id', 'user_tier'] },
     }),
     ClientsModule.register([
       { name: INVENTORY_CLIENT, transport: Transport.TCP, options: { host: '127.0.0.1', port: TCP_PORT } },

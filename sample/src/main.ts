@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
-import { AppModule, inspectorToken, TCP_PORT } from './app.module.js';
+import { AppModule, inspectorToken, RECORDS_FILE, TCP_PORT } from './app.module.js';
 
 async function bootstrap() {
   // BullMQ only when a Redis is configured: imported on demand, so the sample runs without it
@@ -10,9 +10,8 @@ async function bootstrap() {
   const optional = redisUrl ? [(await import('./emails.module.js')).EmailsModule.forRedis(redisUrl)] : [];
   const app = await NestFactory.create(AppModule.with(optional));
   app.enableShutdownHooks();
-  // A hybrid app: the same process also serves TCP messages. inheritAppConfig lets the
-  // microservice use HudModule's global interceptor (decorators, original errors).
-  app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: TCP_PORT } }, { inheritAppConfig: true });
+  // A hybrid app: the same process also serves TCP messages, each its own invocation.
+  app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: TCP_PORT } });
   await app.startAllMicroservices();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');
@@ -23,6 +22,7 @@ async function bootstrap() {
     `Trigger a forensics record:\n  curl -s -X POST ${base}/orders -H 'content-type: application/json' -H 'x-client-id: acme' -H 'x-user-tier: pro' -d '{"items":["a","b"],"express":true}'`,
   );
   logger.log(`A slow one (trigger "duration"):\n  curl -s ${base}/orders/report -H 'x-client-id: acme'`);
+  logger.log(`A 503 answered without an error (trigger "status"):\n  curl -s ${base}/orders/maintenance -H 'x-client-id: acme'`);
   logger.log(
     `A failing TCP message (kind "rpc") sent by a request (kind "http"), two records:\n  curl -s -X POST ${base}/reservations -H 'content-type: application/json' -H 'x-client-id: acme' -d '{"sku":"sku-42","quantity":2}'`,
   );
@@ -37,7 +37,8 @@ async function bootstrap() {
   } else {
     logger.log('Set REDIS_URL (e.g. redis://127.0.0.1:6379) to add the BullMQ example.');
   }
-  logger.log(`Records are appended to sample-records.ndjson. The inspector: ${base}/_hud?token=${inspectorToken}`);
+  logger.log(`Records are appended to ${RECORDS_FILE}. The inspector: ${base}/_hud?token=${inspectorToken}`);
+  logger.log('Or run `npm run demo` in another terminal: a short burst of each kind of failure, then a summary.');
 }
 
 void bootstrap();

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { HudContextService } from 'nestjs-hud';
+import { HudContext, HudContextService, HudSlowThreshold, SetHudContext } from 'nestjs-hud';
 
 interface CreateOrderDto {
   items?: string[];
@@ -14,15 +14,25 @@ export class OrdersController {
     private readonly events: EventEmitter2,
   ) {}
 
-  /** Always fails: one forensics record with the caller's context. */
+  /** Always fails: one forensics record with the caller's context (the contract's example). */
   @Post()
-  create(@Body() dto: CreateOrderDto) {
-    this.hud.set({ feature: 'checkout-v2', order_items: dto.items?.length ?? 0, express: dto.express ?? false });
-    throw new Error('payment gateway timeout');
+  @SetHudContext({ feature: 'checkout-v2' })
+  create(@Body() dto: CreateOrderDto, @HudContext('client_id') clientId?: string) {
+    this.hud.set({ order_items: dto.items?.length ?? 0, express: dto.express ?? false });
+    throw new Error(`payment gateway timeout${clientId ? ` for ${clientId}` : ''}`);
   }
 
-  /** Succeeds, but slower than slowThresholdMs: a record with trigger "duration". */
+  /** Answers 503 without throwing: a record with trigger "status". */
+  @Get('maintenance')
+  @HttpCode(503)
+  maintenance() {
+    this.hud.set('window', 'nightly-reindex');
+    return { retryAfterSeconds: 60 };
+  }
+
+  /** Succeeds, but slower than its own threshold: a record with trigger "duration". */
   @Get('report')
+  @HudSlowThreshold(150)
   async report() {
     this.hud.set('report', 'monthly');
     await new Promise((resolve) => setTimeout(resolve, 300));

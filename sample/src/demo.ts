@@ -1,0 +1,78 @@
+// `npm run demo`: sends the running sample a short burst of traffic that triggers each kind of
+// record (error, status, duration; http, rpc and job invocations), then prints a summary of
+// what was recorded, read from the sample's NDJSON file. Start the sample first: `npm start`.
+import { readFileSync, statSync } from 'node:fs';
+import type { ForensicsRecord } from 'nestjs-hud';
+
+const BASE_URL = process.env.BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+const RECORDS_FILE = process.env.HUD_RECORDS_FILE ?? 'sample-records.ndjson';
+const CLIENTS = ['acme', 'globex', 'initech'];
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function send(method: string, path: string, client: string, body?: unknown): Promise<number> {
+  const response = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { 'x-client-id': client, 'x-user-tier': client === 'acme' ? 'pro' : 'free', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+function newRecords(offset: number): ForensicsRecord[] {
+  const text = readFileSync(RECORDS_FILE, 'utf8').slice(offset);
+  return text
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as ForensicsRecord);
+}
+
+async function main(): Promise<void> {
+  const offset = sizeOf(RECORDS_FILE);
+  console.log(`Sending a burst to ${BASE_URL} ...`);
+  const requests: Array<Promise<number>> = [];
+  for (const [i, client] of CLIENTS.entries()) {
+    requests.push(send('POST', '/orders', client, { items: ['a', 'b', 'c'].slice(0, i + 1), express: i === 0 }));
+    requests.push(send('GET', '/orders/maintenance', client));
+    requests.push(send('GET', '/orders/report', client));
+    requests.push(send('POST', '/reservations', client, { sku: `sku-${i}`, quantity: i + 1 }));
+    for (let n = 0; n < 3; n++) requests.push(send('POST', `/orders/${i}${n}/ship`, client));
+    requests.push(send('GET', `/orders/${i}`, client)); // a fast success: no record
+  }
+  const statuses = await Promise.all(requests);
+  console.log(`${statuses.length} requests answered (${statuses.filter((s) => s >= 500).length} with 5xx).`);
+  // Records are written just after each invocation; event listeners finish after their request.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+
+  const records = newRecords(offset);
+  const rows = new Map<string, { trigger: string; kind: string; name: string; count: number; clients: Set<string> }>();
+  for (const record of records) {
+    const key = `${record.trigger}|${record.invocation.kind}|${record.invocation.name}`;
+    const row = rows.get(key) ?? { trigger: record.trigger, kind: record.invocation.kind, name: record.invocation.name, count: 0, clients: new Set() };
+    row.count++;
+    if (typeof record.context.client_id === 'string') row.clients.add(record.context.client_id);
+    rows.set(key, row);
+  }
+  const table = [...rows.values()].sort((a, b) => a.trigger.localeCompare(b.trigger) || a.name.localeCompare(b.name));
+  console.log(`\n${records.length} records written to ${RECORDS_FILE}:\n`);
+  console.table(table.map((r) => ({ trigger: r.trigger, kind: r.kind, name: r.name, records: r.count, clients: [...r.clients].join(', ') })));
+  const triggers = new Set(records.map((r) => r.trigger));
+  const missing = ['error', 'status', 'duration'].filter((t) => !triggers.has(t as ForensicsRecord['trigger']));
+  if (missing.length > 0) {
+    console.error(`No record with trigger ${missing.join(', ')}: is the sample running (npm start)?`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`demo failed: ${String(error)}. Is the sample running? Start it with \`npm start\`.`);
+  process.exitCode = 1;
+});
