@@ -3,7 +3,7 @@ import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudRuntime } from '../hud.runtime.js';
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
@@ -12,7 +12,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * and the handler only when the transport subscribes, which it does outside our `run`),
  * completing the invocation when the stream ends. Values and errors pass unchanged.
  */
-function streamWithin(runtime: HudRuntime, invocation: Invocation, source: Observable<unknown>): Observable<unknown> {
+export function streamWithin(runtime: HudRuntime, invocation: Invocation, source: Observable<unknown>): Observable<unknown> {
   return new Observable((subscriber) =>
     invocationStorage.run(invocation, () => {
       const subscription = source.subscribe({

@@ -1,12 +1,13 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { Observable, tap } from 'rxjs';
+import { defer, tap, type Observable } from 'rxjs';
 import type { HudInvocationKind } from '../context/context-value.types.js';
-import { currentInvocation, invocationStorage } from '../context/invocation.storage.js';
+import { currentInvocation } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { HudRuntime } from '../hud.runtime.js';
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
 import { graphqlOperationName, labelAsGraphqlInvocation } from './graphql.naming.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
+import { streamWithin } from './handler-result.settler.js';
 import { patternName } from './rpc-pattern.name.js';
 import { wsInvocationName } from './ws.naming.js';
 
@@ -52,26 +53,12 @@ export class HudInterceptor implements NestInterceptor {
 
   /** Subscribes to the handler inside the invocation and completes it when the stream ends. */
   private runAsInvocation(invocation: Invocation, context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const runtime = this.runtime;
-    return new Observable((subscriber) =>
-      invocationStorage.run(invocation, () => {
+    return streamWithin(
+      this.runtime,
+      invocation,
+      defer(() => {
         this.applyHandlerMetadata(invocation, context);
-        const subscription = next.handle().subscribe({
-          next: (value) => subscriber.next(value),
-          error: (error: unknown) => {
-            invocation.noteError(error);
-            runtime.complete(invocation);
-            subscriber.error(error);
-          },
-          complete: () => {
-            runtime.complete(invocation);
-            subscriber.complete();
-          },
-        });
-        return () => {
-          subscription.unsubscribe();
-          runtime.complete(invocation);
-        };
+        return next.handle();
       }),
     );
   }

@@ -1,10 +1,7 @@
 import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudRuntime } from '../hud.runtime.js';
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
-}
+import { isThenable } from './handler-result.settler.js';
 
 /**
  * Runs `fn` as the whole of `invocation` and completes it when `fn` is done: at once for a

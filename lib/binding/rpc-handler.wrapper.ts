@@ -1,8 +1,7 @@
-import { isObservable, Observable } from 'rxjs';
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
 import { invocationStorage } from '../context/invocation.storage.js';
-import type { Invocation } from '../context/invocation.js';
 import type { HudRuntime } from '../hud.runtime.js';
+import { settleHandlerResult } from './handler-result.settler.js';
 
 /**
  * A handler as a Nest microservice server keeps it: called with `(data, context)`, it
@@ -20,59 +19,6 @@ const WRAPPED_HANDLER = Symbol.for('nestjs-hud.rpc-wrapped-handler');
 
 export function isWrappedHandler(handler: MessageHandler): boolean {
   return (handler as { [WRAPPED_HANDLER]?: unknown })[WRAPPED_HANDLER] !== undefined;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
-
-/**
- * The handler's response stream, subscribed inside the invocation (Nest runs the
- * interceptors and the handler when the server subscribes, which it does outside our
- * `run`), completing the invocation when the stream ends. Values and errors pass unchanged.
- */
-function streamWithin(runtime: HudRuntime, invocation: Invocation, source: Observable<unknown>): Observable<unknown> {
-  return new Observable((subscriber) =>
-    invocationStorage.run(invocation, () => {
-      const subscription = source.subscribe({
-        next: (value) => subscriber.next(value),
-        error: (error: unknown) => {
-          invocation.noteError(error);
-          runtime.complete(invocation);
-          subscriber.error(error);
-        },
-        complete: () => {
-          runtime.complete(invocation);
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        runtime.complete(invocation);
-      };
-    }),
-  );
-}
-
-/** Completes the invocation once `result` (a value, an Observable or a promise of either) settles. */
-function settle(runtime: HudRuntime, invocation: Invocation, result: unknown): unknown {
-  if (isObservable(result)) return streamWithin(runtime, invocation, result);
-  if (!isThenable(result)) {
-    runtime.complete(invocation);
-    return result;
-  }
-  return Promise.resolve(result).then(
-    (value) => settle(runtime, invocation, value),
-    (error: unknown) => {
-      invocation.noteError(error);
-      runtime.complete(invocation);
-      throw error;
-    },
-  );
 }
 
 /**
@@ -103,7 +49,7 @@ export function wrapMessageHandler(
         runtime.complete(invocation);
         throw error;
       }
-      return settle(runtime, invocation, result);
+      return settleHandlerResult(runtime, invocation, result);
     });
   } as MessageHandler;
 
