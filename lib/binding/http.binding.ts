@@ -41,8 +41,9 @@ export class HttpBinding implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | undefined;
-    if (!this.runtime.options.enabled || adapter === undefined || typeof adapter.setOnRequestHook !== 'function') return;
+    // null in a standalone application context (NestFactory.createApplicationContext): no HTTP
+    const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | null | undefined;
+    if (!this.runtime.options.enabled || adapter == null || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
     const startRequest = this.requestStarter();
     const finishRequest = this.responseFinisher(isFastify);
