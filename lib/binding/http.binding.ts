@@ -41,8 +41,8 @@ export class HttpBinding implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // null in a standalone application context (NestFactory.createApplicationContext): no HTTP
-    const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | null | undefined;
+    const adapter = this.adapterHost?.httpAdapter as unknown as HookSlots | undefined;
+    // A standalone application context or microservice has no HTTP adapter: null.
     if (!this.runtime.options.enabled || adapter == null || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
     const startRequest = this.requestStarter();

@@ -1,3 +1,4 @@
+import { FORBIDDEN_KEYS } from '../hud.constants.js';
 import type { HudLimits } from '../hud.options.js';
 import type { HudContextValue } from './context-value.types.js';
 
@@ -8,10 +9,7 @@ export type ReportProblem = (reason: string) => void;
 export function keyProblem(key: string, limits: HudLimits): string | undefined {
   if (key.length === 0) return 'key is empty';
   if (key.length > limits.maxKeyLength) return `key is longer than limits.maxKeyLength (${limits.maxKeyLength})`;
-  // Compared one by one rather than through FORBIDDEN_KEYS.has: this runs for every key set.
-  if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-    return 'key is reserved (it could reach the prototype chain)';
-  }
+  if (FORBIDDEN_KEYS.has(key)) return 'key is reserved (it could reach the prototype chain)';
   return undefined;
 }
 
