@@ -1,0 +1,236 @@
+/**
+ * `npm run bench:micro`: ns/op of the context API beside the raw AsyncLocalStorage floor,
+ * medians of 5 timed runs (after one untimed warm-up run; runs of all cases interleaved),
+ * through the public API only. The ratio to the floor is the median of per-round ratios.
+ * BENCH_NODE=/path/to/node runs it on another Node. `npm run bench` runs it too and keeps
+ * its figures in the results file.
+ */
+import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NestFactory } from '@nestjs/core';
+import { getContext, HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
+import { median } from './summary.js';
+
+export interface MicroResult {
+  name: string;
+  /** What it is compared with, when it has a floor. */
+  floor?: string;
+  /** Median over the runs of wall time (process.hrtime.bigint) per operation. */
+  nsPerOp: number;
+  /**
+   * Median over the runs of the process's CPU time (process.cpuUsage) per operation: on a
+   * shared machine, wall time also counts the time other processes held the core.
+   */
+  cpuNsPerOp: number;
+  /** Median over the runs of (this case / its floor) measured in the same round (wall time). */
+  ratioToFloor?: number;
+  runs: number[];
+  cpuRuns: number[];
+  iterations: number;
+}
+
+interface MicroCase {
+  name: string;
+  floor?: string;
+  iterations: number;
+  batch: (iterations: number) => void | Promise<void>;
+}
+
+const RUNS = 5;
+let sink = 0;
+const tenth = (ns: number) => Math.round(ns * 10) / 10;
+
+/**
+ * Runs every case once untimed (warm-up), then RUNS rounds in which every case runs once,
+ * in turn: a burst of load from other processes then hits the cases of a round alike, and
+ * the ratio of a case to its floor is taken within each round.
+ */
+async function timeAll(cases: readonly MicroCase[]): Promise<MicroResult[]> {
+  // Every batch runs in a promise continuation, as request handling does: on Node 20,
+  // AsyncLocalStorage.run costs several times more there than at the top level of a script.
+  await Promise.resolve();
+  for (const c of cases) await c.batch(c.iterations);
+  const wall = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const c of cases) {
+      const cpuStart = process.cpuUsage();
+      const start = process.hrtime.bigint();
+      await c.batch(c.iterations);
+      wall.get(c.name)!.push(Number(process.hrtime.bigint() - start) / c.iterations);
+      const used = process.cpuUsage(cpuStart);
+      cpu.get(c.name)!.push(((used.user + used.system) * 1000) / c.iterations);
+    }
+  }
+  return cases.map((c) => {
+    const runs = wall.get(c.name)!;
+    const floorRuns = c.floor === undefined ? undefined : wall.get(c.floor);
+    return {
+      name: c.name,
+      floor: c.floor,
+      nsPerOp: tenth(median(runs)),
+      cpuNsPerOp: tenth(median(cpu.get(c.name)!)),
+      ratioToFloor: floorRuns === undefined ? undefined : Math.round(median(runs.map((ns, i) => ns / floorRuns[i])) * 100) / 100,
+      runs: runs.map(tenth),
+      cpuRuns: cpu.get(c.name)!.map(tenth),
+      iterations: c.iterations,
+    };
+  });
+}
+
+export async function runMicro(): Promise<MicroResult[]> {
+  const memory = new MemoryExporter();
+  const app = await NestFactory.createApplicationContext(
+    HudModule.forRoot({ exporters: [memory], rateLimit: false, slowThresholdMs: false, maxQueueSize: 10_000 }),
+    { logger: false },
+  );
+  const hud = app.get(HudContextService);
+  const forensics = app.get(HudForensics);
+  const floor = new AsyncLocalStorage<Record<string, unknown>>();
+  const values = { client_id: 'acme', request_id: 'req-1234', user_tier: 'pro' };
+  const N = 200_000;
+  const RUN_FLOOR = 'floor: AsyncLocalStorage.run + 3 sets';
+  const SET_FLOOR = 'floor: getStore + 3 sets (inside a run)';
+  const COPY_FLOOR = 'floor: copy of the store (3 keys)';
+  const failure = new Error('micro failure');
+  const BATCH = 1_000;
+
+  const cases: MicroCase[] = [
+    {
+      name: RUN_FLOOR,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) {
+          floor.run({}, () => {
+            const store = floor.getStore()!;
+            store.client_id = values.client_id;
+            store.request_id = values.request_id;
+            store.user_tier = values.user_tier;
+          });
+        }
+      },
+    },
+    {
+      name: 'setContext (3 keys) inside an invocation',
+      floor: RUN_FLOOR,
+      iterations: N,
+      batch: (n) =>
+        hud.run('micro', () => {
+          for (let i = 0; i < n; i++) setContext(values);
+        }),
+    },
+    {
+      name: 'HudContextService.run + setContext (3 keys): a whole invocation',
+      floor: RUN_FLOOR,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hud.run('micro', () => setContext(values));
+      },
+    },
+    {
+      name: SET_FLOOR,
+      iterations: N,
+      batch: (n) =>
+        floor.run({}, () => {
+          for (let i = 0; i < n; i++) {
+            const store = floor.getStore()!;
+            store.client_id = values.client_id;
+            store.request_id = values.request_id;
+            store.user_tier = values.user_tier;
+          }
+        }),
+    },
+    {
+      name: 'HudContextService.set (3 keys) inside an invocation',
+      floor: SET_FLOOR,
+      iterations: N,
+      batch: (n) =>
+        hud.run('micro', () => {
+          for (let i = 0; i < n; i++) hud.set(values);
+        }),
+    },
+    {
+      name: COPY_FLOOR,
+      iterations: N,
+      batch: (n) =>
+        floor.run({ ...values }, () => {
+          for (let i = 0; i < n; i++) sink += Object.keys({ ...floor.getStore()! }).length;
+        }),
+    },
+    {
+      name: 'getContext() (3 keys)',
+      floor: COPY_FLOOR,
+      iterations: N,
+      batch: (n) =>
+        hud.run('micro', () => {
+          setContext(values);
+          for (let i = 0; i < n; i++) sink += Object.keys(getContext()).length;
+        }),
+    },
+    {
+      name: 'failing invocation → record built and exported (MemoryExporter)',
+      iterations: 20 * BATCH,
+      batch: async (n) => {
+        for (let done = 0; done < n; done += BATCH) {
+          for (let i = 0; i < BATCH; i++) {
+            try {
+              hud.run('micro.fail', () => {
+                setContext(values);
+                throw failure;
+              });
+            } catch {
+              sink++;
+            }
+          }
+          await forensics.flush();
+          sink += memory.records.length;
+          memory.clear();
+        }
+      },
+    },
+  ];
+  const results = await timeAll(cases);
+  await app.close();
+  if (sink === -1) console.log('unreachable');
+  return results;
+}
+
+export function formatMicro(results: readonly MicroResult[]): string {
+  const lines = [
+    '| operation | ns/op (median of 5) | CPU ns/op | × floor | floor |',
+    '| --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const result of results) {
+    const ratio = result.ratioToFloor === undefined ? '' : result.ratioToFloor.toFixed(2);
+    lines.push(
+      `| ${result.name} | ${result.nsPerOp.toFixed(0)} | ${result.cpuNsPerOp.toFixed(0)} | ${ratio} | ${result.floor?.replace(/^floor: /, '') ?? ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const node = process.env.BENCH_NODE;
+  if (node && node !== process.execPath && process.env.BENCH_MICRO_CHILD === undefined) {
+    // Re-run this file on the requested Node.
+    const child = spawnSync(node, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, BENCH_MICRO_CHILD: '1' } });
+    process.exit(child.status ?? 1);
+  }
+  const results = await runMicro();
+  if (process.send !== undefined) {
+    process.send({ type: 'micro', results });
+    process.disconnect();
+    return;
+  }
+  console.log(`node ${process.version}\n`);
+  console.log(formatMicro(results));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
