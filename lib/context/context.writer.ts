@@ -6,6 +6,7 @@ import { checkAgainstSchema } from './context-schema.checker.js';
 import type { HudLimits } from '../hud.options.js';
 
 const ARGUMENTS_KEY = '(arguments)';
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** The accepted entries of one call, side by side, and what was wrong with it. */
 interface Batch extends ProblemSink {
@@ -63,8 +64,14 @@ function readEntry(input: object, key: string, limits: HudLimits, sink: ProblemS
   return acceptEntry(key, raw, limits, sink);
 }
 
+/** What a call stored, for the listeners (OpenTelemetry); only collected when there are any. */
+interface Stored {
+  keys: string[];
+  values: HudContextValue[];
+}
+
 /** Stores one accepted value, unless it is a new key beyond `limits.maxKeys`. */
-function storeEntry(invocation: Invocation, key: string, value: HudContextValue, sink: ProblemSink): void {
+function storeEntry(invocation: Invocation, key: string, value: HudContextValue, sink: ProblemSink, stored?: Stored): void {
   const target = invocation.values;
   if (target[key] === undefined) {
     const { maxKeys } = invocation.runtime.options.limits;
@@ -76,17 +83,29 @@ function storeEntry(invocation: Invocation, key: string, value: HudContextValue,
   }
   if (typeof value === 'object') invocation.hasArrays = true;
   target[key] = value;
+  if (stored !== undefined) {
+    stored.keys.push(key);
+    stored.values.push(value);
+  }
+}
+
+function storedCollector(invocation: Invocation): Stored | undefined {
+  return invocation.runtime.hasContextSetListeners ? { keys: [], values: [] } : undefined;
+}
+
+function notifyListeners(invocation: Invocation, stored: Stored | undefined): void {
+  if (stored !== undefined) invocation.runtime.onContextSet(invocation, stored.keys, stored.values);
 }
 
 /**
  * Whether a call must be validated as a whole before anything is stored: strict mode stores
- * nothing of a call with a problem, a schema checks the accepted keys together, and listeners
- * (OpenTelemetry) receive what was stored. Otherwise each valid entry is stored as it is read,
- * which keeps the common `setContext` free of intermediate arrays.
+ * nothing of a call with a problem, and a schema checks the accepted keys together.
+ * Otherwise each valid entry is stored as it is read, which keeps the common `setContext`
+ * free of intermediate arrays.
  */
 function needsBatch(invocation: Invocation): boolean {
   const { options } = invocation.runtime;
-  return options.strict || options.contextSchema !== undefined || invocation.runtime.hasContextSetListeners;
+  return options.strict || options.contextSchema !== undefined;
 }
 
 /**
@@ -136,6 +155,52 @@ function reportProblems(invocation: Invocation, sink: ProblemSink): void {
   invocation.runtime.warnAboutProblems(sink.problems);
 }
 
+/** A key that needs no further look: the common case, checked without building a reason. */
+function isPlainKey(key: string, limits: HudLimits): boolean {
+  return key.length !== 0 && key.length <= limits.maxKeyLength && key !== '__proto__' && key !== 'constructor' && key !== 'prototype';
+}
+
+/**
+ * The lenient path: stores each valid entry as it is read. `for...in` with an own-property
+ * check lists what `Object.keys` lists, in the same order, without allocating the key array;
+ * a plain key with a string, finite number or boolean value within the limits (an id, a
+ * tier, a flag) is stored without the normalizer's bookkeeping.
+ */
+function writeEach(
+  invocation: Invocation,
+  input: Record<string, unknown>,
+  limits: HudLimits,
+  sink: ProblemSink,
+  stored: Stored | undefined,
+): void {
+  try {
+    for (const key in input) {
+      if (!hasOwn.call(input, key)) continue;
+      let raw: unknown;
+      try {
+        raw = input[key];
+      } catch {
+        report(sink, displayKey(key, limits), 'reading the value threw');
+        continue;
+      }
+      if (
+        isPlainKey(key, limits) &&
+        ((typeof raw === 'string' && raw.length <= limits.maxStringLength) ||
+          typeof raw === 'boolean' ||
+          (typeof raw === 'number' && Number.isFinite(raw)))
+      ) {
+        storeEntry(invocation, key, raw, sink, stored);
+        continue;
+      }
+      const value = acceptEntry(key, raw, limits, sink);
+      if (value !== undefined) storeEntry(invocation, key, value, sink, stored);
+    }
+  } catch {
+    // a Proxy whose ownKeys, getPrototypeOf or has trap throws
+    report(sink, ARGUMENTS_KEY, 'listing the keys threw');
+  }
+}
+
 /**
  * Validates `input` and merges what is valid into the invocation's context. Invalid keys are
  * dropped and reported (lenient) or the whole call is refused with a
@@ -145,13 +210,13 @@ export function writeContext(invocation: Invocation, input: unknown): void {
   const limits = invocation.runtime.options.limits;
   if (!needsBatch(invocation)) {
     const sink: ProblemSink = { problems: undefined };
-    const keys = keysOf(input, sink);
-    if (keys !== undefined) {
-      for (const key of keys) {
-        const value = readEntry(input as object, key, limits, sink);
-        if (value !== undefined) storeEntry(invocation, key, value, sink);
-      }
+    const stored = storedCollector(invocation);
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      report(sink, ARGUMENTS_KEY, 'expected an object of key/value pairs');
+    } else {
+      writeEach(invocation, input as Record<string, unknown>, limits, sink, stored);
     }
+    notifyListeners(invocation, stored);
     reportProblems(invocation, sink);
     return;
   }
@@ -175,7 +240,9 @@ export function writeContextEntry(invocation: Invocation, key: unknown, raw: unk
   const batch: Batch = { keys: [], values: [], problems: undefined };
   const value = acceptEntry(key, raw, invocation.runtime.options.limits, batch);
   if (!needsBatch(invocation)) {
-    if (value !== undefined) storeEntry(invocation, key as string, value, batch);
+    const stored = storedCollector(invocation);
+    if (value !== undefined) storeEntry(invocation, key as string, value, batch, stored);
+    notifyListeners(invocation, stored);
   } else {
     if (value !== undefined) {
       batch.keys.push(key as string);
