@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { BullMqBinding } from './binding/bullmq.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
@@ -64,4 +64,9 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
   ],
   exports: [HudContextService, HudForensics],
 })
-export class HudModule extends HudConfigurableModule {}
+export class HudModule extends HudConfigurableModule {
+  /** `HudModule.forRoot()` with no options uses every default. */
+  static override forRoot(options: HudModuleOptions = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

@@ -135,6 +135,22 @@ describe('bad options fail start-up with a message naming the option and what it
   });
 });
 
+describe('HudModule.forRoot()', () => {
+  it('takes no argument and boots with every default (LoggerExporter, slowThresholdMs 1000)', async () => {
+    const moduleRef = await boot(HudModule.forRoot());
+    try {
+      const hud = moduleRef.get(HudContextService);
+      const seen = hud.run('defaults', () => {
+        hud.set('step', 'defaults');
+        return hud.getAll();
+      });
+      assert.deepEqual(seen, { step: 'defaults' });
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
+
 describe('HudModule.forRootAsync', () => {
   @Injectable()
   class AppConfig {
