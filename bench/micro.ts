@@ -7,7 +7,9 @@
  */
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { getContext, HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
@@ -224,8 +226,19 @@ async function main(): Promise<void> {
     process.disconnect();
     return;
   }
+  const table = formatMicro(results);
   console.log(`node ${process.version}\n`);
-  console.log(formatMicro(results));
+  console.log(table);
+  const out = process.env.BENCH_OUT ?? `bench/results-micro-node${process.versions.node.split('.')[0]}.json`;
+  let measuredTree = 'unknown';
+  try {
+    measuredTree = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const machine = { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadAverageAtStart: os.loadavg() };
+  writeFileSync(out, JSON.stringify({ generatedAt: new Date().toISOString(), command: 'npm run bench:micro', measuredTree, machine, results, table }, null, 2) + '\n');
+  console.error(`bench:micro: wrote ${out}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -6,10 +6,12 @@
  * before and after the measured window), then prints the table and writes the JSON.
  *
  * Settings: --rounds= --warmup= --duration= --connections= --variants=a,b --platforms=
- * --node=/path/to/node --server-args="--cpu-prof" --out=file (or BENCH_ROUNDS, ... BENCH_NODE).
+ * --node=/path/to/node --server-args="--cpu-prof" --micro=0 --out=file (or BENCH_ROUNDS, ...
+ * BENCH_NODE). `node .build/bench/report.js <results.json>` prints a results file again.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_HEADERS } from './app/bench-headers.js';
 import { VARIANTS } from './app/variants.js';
@@ -108,6 +110,17 @@ async function micro(config: BenchConfig): Promise<MicroResult[]> {
   return results;
 }
 
+/** The commit measured, and whether lib/ or bench/ differed from it. */
+function measuredTree(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'bench'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} with uncommitted changes in lib/ or bench/` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 /** Every (variant, platform) pair once per round, started at a different place each round. */
 function schedule(variants: readonly string[], platforms: readonly string[], round: number): Array<[string, string]> {
   const pairs = platforms.flatMap((platform) => variants.map((variant) => [variant, platform] as [string, string]));
@@ -150,7 +163,7 @@ async function main(): Promise<void> {
   }
 
   const rows = summarize(measurements, variants, config.platforms);
-  const targets = checkTargets(rows, config.platforms);
+  const targets = checkTargets(measurements, config.platforms);
   const table = formatTable(rows);
   console.log(`\nnode ${machine.node} · ${machine.cpu} × ${machine.cores} · ${config.connections} connections · ` +
     `${config.warmupSeconds} s warm-up + ${config.durationSeconds} s × ${config.rounds} rounds\n`);
@@ -168,7 +181,8 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         generatedAt: new Date().toISOString(),
-        command: `npm run bench${config.node === process.execPath ? '' : ` (BENCH_NODE=${config.node})`}`,
+        command: `npm run bench${config.node === process.execPath ? '' : ` (BENCH_NODE=${relative(process.cwd(), config.node)})`}`,
+        measuredTree: measuredTree(),
         settings: { ...config, node: machine.node, variants },
         machine,
         elapsedSeconds: Math.round((Date.now() - startedAt) / 1000),

@@ -13,7 +13,18 @@ export interface HttpReply {
 export class LoopbackClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
-  request(url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpReply> {
+  async request(url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpReply> {
+    try {
+      return await this.once(url, options);
+    } catch (error) {
+      // The race every keep-alive client has: the server closed an idle connection just as
+      // this request went out on it (Node's own advice: retry on a reused socket).
+      if ((error as { reusedSocket?: boolean }).reusedSocket) return this.once(url, options);
+      throw error;
+    }
+  }
+
+  private once(url: string, options: { method?: string; headers?: Record<string, string> }): Promise<HttpReply> {
     return new Promise((resolve, reject) => {
       const request = http.request(url, { agent: this.agent, method: options.method ?? 'GET', headers: options.headers }, (response) => {
         const chunks: Buffer[] = [];
@@ -23,7 +34,9 @@ export class LoopbackClient {
         );
         response.on('error', reject);
       });
-      request.on('error', reject);
+      request.on('error', (error: Error & { code?: string }) =>
+        reject(Object.assign(error, { reusedSocket: request.reusedSocket && error.code === 'ECONNRESET' })),
+      );
       // A response that never comes fails the test at once, rather than at the runner's time-out.
       request.setTimeout(15_000, () => request.destroy(new Error(`${options.method ?? 'GET'} ${url}: no response within 15 s`)));
       request.end();
