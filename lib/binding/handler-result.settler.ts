@@ -54,3 +54,22 @@ export function settleHandlerResult(runtime: HudRuntime, invocation: Invocation,
     },
   );
 }
+
+/**
+ * Runs one call of a handler chain (a message, a WebSocket event) as the whole of
+ * `invocation`: inside it, completing it when the result settles (see `settleHandlerResult`)
+ * or at once when the call throws. What the call returns or throws passes through.
+ */
+export function runHandlerCall(runtime: HudRuntime, invocation: Invocation, call: () => unknown): unknown {
+  return invocationStorage.run(invocation, () => {
+    let result: unknown;
+    try {
+      result = call();
+    } catch (error) {
+      invocation.noteError(error);
+      runtime.complete(invocation);
+      throw error;
+    }
+    return settleHandlerResult(runtime, invocation, result);
+  });
+}

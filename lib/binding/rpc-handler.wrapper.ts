@@ -1,7 +1,6 @@
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
-import { invocationStorage } from '../context/invocation.storage.js';
 import type { HudRuntime } from '../hud.runtime.js';
-import { settleHandlerResult } from './handler-result.settler.js';
+import { runHandlerCall } from './handler-result.settler.js';
 
 /**
  * A handler as a Nest microservice server keeps it: called with `(data, context)`, it
@@ -40,17 +39,7 @@ export function wrapMessageHandler(
     const invocation = runtime.startInvocation('rpc', name);
     invocation.details.rpc = { ...rpc };
     readPropagatedRpcContext(invocation, args[1]); // (data, context)
-    return invocationStorage.run(invocation, () => {
-      let result: unknown;
-      try {
-        result = original.apply(this, args);
-      } catch (error) {
-        invocation.noteError(error);
-        runtime.complete(invocation);
-        throw error;
-      }
-      return settleHandlerResult(runtime, invocation, result);
-    });
+    return runHandlerCall(runtime, invocation, () => original.apply(this, args));
   } as MessageHandler;
 
   Object.defineProperties(wrapper, {

@@ -1,8 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { invocationStorage } from '../context/invocation.storage.js';
 import { HudRuntime } from '../hud.runtime.js';
-import { settleHandlerResult } from './handler-result.settler.js';
+import { runHandlerCall } from './handler-result.settler.js';
 import { wsMessageName } from './ws.naming.js';
 
 /** One `@SubscribeMessage` handler as Nest hands it to the adapter, per connection. */
@@ -74,16 +73,6 @@ function wrapWsHandler(runtime: HudRuntime, callback: MessageMapping['callback']
   if (typeof callback !== 'function') return callback;
   return function (this: unknown, ...args: unknown[]): unknown {
     const invocation = runtime.startInvocation('ws', name);
-    return invocationStorage.run(invocation, () => {
-      let result: unknown;
-      try {
-        result = callback.apply(this, args);
-      } catch (error) {
-        invocation.noteError(error);
-        runtime.complete(invocation);
-        throw error;
-      }
-      return settleHandlerResult(runtime, invocation, result);
-    });
+    return runHandlerCall(runtime, invocation, () => callback.apply(this, args));
   };
 }
