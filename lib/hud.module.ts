@@ -17,6 +17,7 @@ import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
 import { HudRuntime } from './hud.runtime.js';
 import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
+import { LoggerBreadcrumbsLifecycle } from './logging/logger-breadcrumbs.lifecycle.js';
 
 /**
  * nestjs-hud: per-invocation context and forensics records. Global; import once in the root
@@ -55,6 +56,7 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
     HandlerBinding,
     OpenTelemetryBridge,
     HudInspector,
+    LoggerBreadcrumbsLifecycle,
     // When disabled, the factory returns null and Nest registers no filter.
     {
       provide: APP_FILTER,

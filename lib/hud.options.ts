@@ -13,6 +13,9 @@ import {
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { BAGGAGE_KEY } from './propagation/hud-context.codec.js';
+import { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
+import { IsOptionObjectOrFalse } from './hud-option-object.rule.js';
+import { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
 
 /** A class whose properties carry class-validator decorators. */
 export type HudContextSchema = new (...args: never[]) => object;
@@ -257,6 +260,14 @@ export class HudOptions {
   @IsOptional()
   @ValidateNested()
   propagation?: HudPropagationOptions;
+
+  /** What each invocation did, attached to its record; `false` turns it off. Default: on (see `HudBreadcrumbsOptions`). */
+  @IsOptionObjectOrFalse(HudBreadcrumbsOptions, 'breadcrumbs must be { maxEntries, maxMessageLength, logger, levels } or false')
+  breadcrumbs: HudBreadcrumbsOptions | false = new HudBreadcrumbsOptions();
+
+  /** Each invocation name's own latency baseline; `false` turns it off. Default: on (see `HudSlowBaselineOptions`). */
+  @IsOptionObjectOrFalse(HudSlowBaselineOptions, 'slowBaseline must be { quantile, factor, minSamples, floorMs, windowMs } or false')
+  slowBaseline: HudSlowBaselineOptions | false = new HudSlowBaselineOptions();
 }
 
 /**
@@ -283,4 +294,6 @@ export interface HudModuleOptions {
   exportTimeoutMs?: number;
   inspector?: Partial<HudInspectorOptions> & { token: string };
   propagation?: Partial<HudPropagationOptions>;
+  breadcrumbs?: Partial<HudBreadcrumbsOptions> | false;
+  slowBaseline?: Partial<HudSlowBaselineOptions> | false;
 }

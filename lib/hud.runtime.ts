@@ -5,6 +5,8 @@ import type { HudOptions } from './hud.options.js';
 import type { HudForensics } from './forensics/hud-forensics.js';
 import { decideTrigger } from './forensics/failure.detector.js';
 import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
+import { LatencyBaselines } from './analysis/latency/latency.baselines.js';
+import { attachLatencyBaselines } from './analysis/latency/latency.registry.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
@@ -24,11 +26,16 @@ export class HudRuntime {
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
+  /** Each name's recent latencies (`slowBaseline`), reported by `HudForensics.latency()`. */
+  readonly latency: LatencyBaselines | undefined;
 
   constructor(
     readonly options: HudOptions,
     readonly forensics: HudForensics,
-  ) {}
+  ) {
+    this.latency = options.slowBaseline === false ? undefined : new LatencyBaselines(options.slowBaseline);
+    attachLatencyBaselines(forensics, this.latency);
+  }
 
   startInvocation(kind: HudInvocationKind, name: string): Invocation {
     const invocation = new Invocation(this, kind, name);
@@ -53,9 +60,13 @@ export class HudRuntime {
   complete(invocation: Invocation): void {
     if (invocation.closed) return;
     invocation.closed = true;
-    invocation.durationMs = performance.now() - invocation.startedAtMs;
-    const trigger = decideTrigger(invocation, this.options);
+    const nowMs = performance.now();
+    invocation.durationMs = nowMs - invocation.startedAtMs;
+    const latency = this.latency?.windowFor(invocation.name, invocation.kind);
+    const trigger = decideTrigger(invocation, this.options, latency, nowMs);
+    latency?.add(invocation.durationMs, trigger !== undefined && trigger !== 'duration', nowMs);
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);
+    else invocation.breadcrumbs = undefined; // a successful invocation's breadcrumbs are simply dropped
   }
 
   get hasContextSetListeners(): boolean {

@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import type { HudLatencyReport } from '../analysis/latency/hud-latency-report.interface.js';
+import { latencyReportsOf } from '../analysis/latency/latency.registry.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
 import type { HudExporter } from './exporters/hud-exporter.interface.js';
@@ -67,6 +69,15 @@ export class HudForensics {
   /** Counters of the pipeline since start. */
   stats(): HudForensicsStats {
     return { ...this.counters, queued: this.pending.length + this.inFlight };
+  }
+
+  /**
+   * Each invocation name's recent latency (successful invocations in the `slowBaseline`
+   * window) and failures, most invocations first; only `name`'s when given. `[]` when
+   * `slowBaseline` is `false`.
+   */
+  latency(name?: string): HudLatencyReport[] {
+    return latencyReportsOf(this, name);
   }
 
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */
