@@ -106,6 +106,22 @@ describe('bad options fail start-up with a message naming the option and what it
       options: { rateLimit: { perSecond: 0 } },
       message: /rateLimit\.perSecond must be an integer >= 1/,
     },
+    { title: 'breadcrumbs: true', options: { breadcrumbs: true }, message: /breadcrumbs must be \{ maxEntries, maxMessageLength, logger, levels \} or false/ },
+    { title: 'breadcrumbs.maxEntries: 0', options: { breadcrumbs: { maxEntries: 0 } }, message: /breadcrumbs\.maxEntries must be an integer >= 1/ },
+    {
+      title: "breadcrumbs.levels: ['info']",
+      options: { breadcrumbs: { levels: ['info'] } },
+      message: /breadcrumbs\.levels must be an array of log levels \(verbose, debug, log, warn, error, fatal\)/,
+    },
+    {
+      title: 'a misspelt breadcrumbs option',
+      options: { breadcrumbs: { maxEntry: 10 } },
+      message: /unknown option "breadcrumbs\.maxEntry" \(known options of breadcrumbs: maxEntries, maxMessageLength, logger, levels\)/,
+    },
+    { title: "slowBaseline: 'auto'", options: { slowBaseline: 'auto' }, message: /slowBaseline must be \{ quantile, factor, minSamples, floorMs, windowMs \} or false/ },
+    { title: 'slowBaseline.quantile: 1', options: { slowBaseline: { quantile: 1 } }, message: /slowBaseline\.quantile must be a number between 0 and 1/ },
+    { title: 'slowBaseline.factor: 0.5', options: { slowBaseline: { factor: 0.5 } }, message: /slowBaseline\.factor must be a number >= 1/ },
+    { title: 'slowBaseline.windowMs: 10', options: { slowBaseline: { windowMs: 10 } }, message: /slowBaseline\.windowMs must be an integer >= 1000/ },
     { title: "enabled: 'yes'", options: { enabled: 'yes' }, message: /enabled must be true or false/ },
     { title: 'strict: 1', options: { strict: 1 }, message: /strict must be true or false/ },
   ];

@@ -91,6 +91,7 @@ export class HudInspector implements OnModuleInit {
           keys: contextKeys(held),
           filter,
           stats: this.forensics.stats(),
+          latency: this.forensics.latency(),
           queryToken: params.get('token') ?? undefined,
           now: Date.now(),
           nonce,
