@@ -4,6 +4,7 @@ import { BullMqBinding } from './binding/bullmq.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HandlerBinding } from './binding/handler.installer.js';
 import { HttpBinding } from './binding/http.binding.js';
+import { HttpVersionBinding } from './binding/http/http-version.binding.js';
 import { RpcBinding } from './binding/rpc.binding.js';
 import { WsBinding } from './binding/ws.binding.js';
 import { HudContextService } from './context/hud-context.service.js';
@@ -48,6 +49,7 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
     },
     HudContextService,
     HttpBinding,
+    HttpVersionBinding,
     RpcBinding,
     BullMqBinding,
     WsBinding,
