@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { BullMqBinding } from './binding/bullmq.binding.js';
+import { CqrsBinding } from './binding/jobs/cqrs.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HandlerBinding } from './binding/handler.installer.js';
 import { HttpBinding } from './binding/http.binding.js';
@@ -52,6 +53,7 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
     HttpVersionBinding,
     RpcBinding,
     BullMqBinding,
+    CqrsBinding,
     WsBinding,
     HudLifecycle,
     HandlerBinding,
