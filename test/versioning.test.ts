@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller, Get, Version, VERSION_NEUTRAL, VersioningType, type VersioningOptions } from '@nestjs/common';
 import { HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
-import { PLATFORMS, startHttpApp, type RunningApp } from './support/http-app.js';
+import { PLATFORMS, startHttpApp, type Platform, type RunningApp } from './support/http-app.js';
 
 /** Every handler fails, saying which one ran, so each request leaves one record. */
 function versionedControllers() {
@@ -50,6 +50,17 @@ function versionedControllers() {
   return [CatsController, DogsController];
 }
 
+function startVersionedApp(platform: Platform, versioning: VersioningOptions, exporter: MemoryExporter): Promise<RunningApp> {
+  return startHttpApp(
+    platform,
+    {
+      imports: [HudModule.forRoot({ exporters: [exporter], rateLimit: false, slowThresholdMs: false })],
+      controllers: versionedControllers(),
+    },
+    (app) => void app.enableVersioning(versioning),
+  );
+}
+
 interface Scheme {
   label: string;
   versioning: VersioningOptions;
@@ -77,14 +88,7 @@ for (const platform of PLATFORMS) {
       let running: RunningApp;
 
       before(async () => {
-        running = await startHttpApp(
-          platform,
-          {
-            imports: [HudModule.forRoot({ exporters: [exporter], rateLimit: false, slowThresholdMs: false })],
-            controllers: versionedControllers(),
-          },
-          (app) => void app.enableVersioning(scheme.versioning),
-        );
+        running = await startVersionedApp(platform, scheme.versioning, exporter);
       });
       after(() => running?.close());
 
@@ -124,14 +128,7 @@ for (const platform of PLATFORMS) {
     let running: RunningApp;
 
     before(async () => {
-      running = await startHttpApp(
-        platform,
-        {
-          imports: [HudModule.forRoot({ exporters: [exporter], rateLimit: false, slowThresholdMs: false })],
-          controllers: versionedControllers(),
-        },
-        (app) => void app.enableVersioning({ type: VersioningType.URI }),
-      );
+      running = await startVersionedApp(platform, { type: VersioningType.URI }, exporter);
     });
     after(() => running?.close());
 
