@@ -31,6 +31,13 @@ function versionedControllers() {
     }
 
     @Get(':id')
+    @Version('beta')
+    beta() {
+      setContext({ handler: 'beta' });
+      throw new Error('cats beta broke');
+    }
+
+    @Get(':id')
     @Version(VERSION_NEUTRAL)
     neutral() {
       setContext({ handler: 'neutral' });
@@ -106,6 +113,7 @@ for (const platform of PLATFORMS) {
       it('names a route with the version that served it', async () => {
         assert.deepEqual(await nameOf('/cats/7', '1'), { name: 'GET /cats/:id (v1)', handler: 'one' });
         assert.deepEqual(await nameOf('/cats/7', '2'), { name: 'GET /cats/:id (v2)', handler: 'two' });
+        assert.deepEqual(await nameOf('/cats/7', 'beta'), { name: 'GET /cats/:id (beta)', handler: 'beta' }, 'a word stays a word');
       });
 
       it('names a route of several versions with the one the client asked for', async () => {
@@ -122,6 +130,29 @@ for (const platform of PLATFORMS) {
       });
     });
   }
+
+  describe(`custom versioning on ${platform}`, () => {
+    const exporter = new MemoryExporter();
+    let running: RunningApp;
+
+    before(async () => {
+      const extractor = (req: unknown) => String((req as { headers: Record<string, unknown> }).headers['x-version'] ?? '');
+      running = await startVersionedApp(platform, { type: VersioningType.CUSTOM, extractor }, exporter);
+    });
+    after(() => running?.close());
+
+    it('names a route with its version, and a route of several with all of them: only the extractor knows which', async () => {
+      for (const [version, name] of [
+        ['2', 'GET /cats/:id (v2)'],
+        ['4', 'GET /cats/:id (v3,v4)'],
+      ] as const) {
+        const response = await fetch(`${running.url}/cats/7`, { headers: { 'x-version': version } });
+        assert.equal(response.status, 500);
+        const record = await exporter.waitFor((r) => r.error?.message.includes(`v${version}`) === true);
+        assert.equal(record.invocation.name, name, version);
+      }
+    });
+  });
 
   describe(`URI versioning on ${platform}`, () => {
     const exporter = new MemoryExporter();
