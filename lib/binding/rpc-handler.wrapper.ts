@@ -1,6 +1,6 @@
+import { isObservable } from 'rxjs';
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
 import type { HudRuntime } from '../hud.runtime.js';
-import { isObservable } from 'rxjs';
 import { runHandlerCall } from './handler-result.settler.js';
 import { requestStreamWithin } from './rpc/request-stream.binding.js';
 
