@@ -196,7 +196,7 @@ export function featureCosts(measurements: readonly Measurement[], variants: rea
 
 const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** The table as Markdown, readable in a terminal and pasted as is into the README. */
+/** The table as Markdown, readable in a terminal and pasted as is into docs/performance.md. */
 export function formatTable(rows: readonly SummaryRow[]): string {
   const lines = [
     '| variant | platform | req/s (median) | × bare | p99 ms | CPU µs/req median (min–max) | × bare |',
