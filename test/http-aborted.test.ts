@@ -266,5 +266,16 @@ for (const platform of PLATFORMS) {
       assert.equal(record.trigger, 'error');
       assert.deepEqual(record.invocation.http, { method: 'GET', route: '/abort/crash', url: '/abort/crash', statusCode: 500 });
     });
+
+    if (platform === 'fastify') {
+      it("records a request made with Fastify's inject() once, without aborted (its response has no socket)", async () => {
+        memory.clear();
+        const fastify = running.app.getHttpAdapter().getInstance();
+        const response = await fastify.inject({ method: 'GET', url: '/abort/crash' });
+        assert.equal(response.statusCode, 500);
+        const record = await onlyRecord('GET /abort/crash');
+        assert.deepEqual(record.invocation.http, { method: 'GET', route: '/abort/crash', url: '/abort/crash', statusCode: 500 });
+      });
+    }
   });
 }

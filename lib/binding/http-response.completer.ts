@@ -29,7 +29,7 @@ function urlOf(req: any, isFastify: boolean): string {
 
 /**
  * Completes the invocation of an HTTP request exactly once, when its response closes: after
- * it finished (Node emits `close` right after `finish`), or when the connection closed first
+ * it ended (Node emits `close` right after `finish`), or when the connection closed first
  * (the client left, a stream broke): then the record says `http.aborted: true`. A closed
  * connection does not end the handling: when the app has not answered yet, the invocation
  * completes once it does (an error it ends with is still recorded), see `awaitLateAnswer`.
@@ -51,11 +51,12 @@ export class HttpResponseCompleter {
   private responseClosed(res: any): void {
     const invocation = invocationOfResponse(res);
     if (invocation === undefined || invocation.closed) return;
-    // HTTP/2 compatibility responses have `finished` only.
-    if (res.writableFinished ?? res.finished) return this.complete(invocation, false);
+    // The app handed over its whole answer (`end()`; HTTP/2 responses say `finished`). Not
+    // `writableFinished`: Fastify's `inject()` responses have no socket to flush to.
+    if (res.writableEnded ?? res.finished) return this.complete(invocation, false);
     // The answer was under way (a stream cut off or broken, a download the client left):
     // the handling is over. Otherwise the app is still working on it.
-    if (res.headersSent || res.writableEnded) return this.complete(invocation, true);
+    if (res.headersSent) return this.complete(invocation, true);
     awaitLateAnswer(res, () => this.complete(invocation, true));
   }
 
