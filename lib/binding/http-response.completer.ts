@@ -1,6 +1,7 @@
 import type { Invocation } from '../context/invocation.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import { awaitLateAnswer, invocationOfResponse } from './http-invocation.slot.js';
+import { routeVersionSuffix } from './http/route-version.label.js';
 
 export function pathOf(url: string | undefined): string {
   if (url === undefined) return '';
@@ -13,9 +14,10 @@ function routeOf(req: any, isFastify: boolean): string | undefined {
   return isFastify ? req.routeOptions?.url : req.route?.path;
 }
 
-/** `METHOD /route/:param`, the invocation name of a request. */
+/** `METHOD /route/:param`, the invocation name of a request; `GET /cats/:id (v2)` for a versioned route. */
 export function nameOf(req: any, isFastify: boolean): string {
-  return `${req.method} ${routeOf(req, isFastify) ?? '(no route)'}`;
+  const route = routeOf(req, isFastify);
+  return route === undefined ? `${req.method} (no route)` : `${req.method} ${route}${routeVersionSuffix(req)}`;
 }
 
 /**
