@@ -25,29 +25,17 @@ export function argumentProblem(input: unknown): string | undefined {
   }
 }
 
-/**
- * Counts the entries one call reads (absent values aside) and tells when to stop: after
- * `maxKeys + READ_MARGIN` of them, reported once with the reason.
- */
-export class ReadBudget {
-  private left: number;
+/** How many entries (absent values aside) one call reads at most. */
+export function readLimit(limits: HudLimits): number {
+  return limits.maxKeys + READ_MARGIN;
+}
 
-  constructor(limits: HudLimits) {
-    this.left = limits.maxKeys + READ_MARGIN;
-  }
-
-  /** Whether one more entry may be read; reports the stop the first time it says no. */
-  take(sink: ProblemSink, limits: HudLimits): boolean {
-    if (this.left-- > 0) return true;
-    if (this.left === -1) {
-      // First, so that the record's `dropped`, the warning and a strict error all name it.
-      (sink.problems ??= []).unshift({
-        key: ARGUMENTS_KEY,
-        reason: `more keys than limits.maxKeys (${limits.maxKeys}) + ${READ_MARGIN}: the rest of the call was not read, so that one call costs a bounded time and memory`,
-      });
-    }
-    return false;
-  }
+/** Notes that a call was not read to its end, first, so that `dropped`, the warning and a strict error all name it. */
+export function reportReadStop(sink: ProblemSink, limits: HudLimits): void {
+  (sink.problems ??= []).unshift({
+    key: ARGUMENTS_KEY,
+    reason: `more keys than limits.maxKeys (${limits.maxKeys}) + ${READ_MARGIN}: the rest of the call was not read, so that one call costs a bounded time and memory`,
+  });
 }
 
 /** How a key that is no string is named: never by `String()` of an object, which may throw. */

@@ -3,7 +3,7 @@ import { displayKey, reportProblem as report, type ProblemSink } from './context
 import type { HudContextValue } from './context-value.types.js';
 import type { Invocation } from './invocation.js';
 import { checkAgainstSchema } from './context-schema.checker.js';
-import { acceptEntry, argumentProblem, ARGUMENTS_KEY, keysOf, ReadBudget, readValue } from './context-input.reader.js';
+import { acceptEntry, argumentProblem, ARGUMENTS_KEY, keysOf, readLimit, readValue, reportReadStop } from './context-input.reader.js';
 import type { HudLimits } from '../hud.options.js';
 import { redactorOf } from '../forensics/redactor.registry.js';
 
@@ -124,7 +124,7 @@ function writeEach(
   sink: ProblemSink,
   stored: Stored | undefined,
 ): void {
-  const budget = new ReadBudget(limits);
+  let left = readLimit(limits);
   try {
     for (const key in input) {
       if (!hasOwn.call(input, key)) continue;
@@ -136,7 +136,10 @@ function writeEach(
         continue;
       }
       if (raw === undefined || raw === null) continue; // an absent header is not an error
-      if (!budget.take(sink, limits)) break;
+      if (left-- === 0) {
+        reportReadStop(sink, limits);
+        break;
+      }
       if (
         isPlainKey(key, limits) &&
         ((typeof raw === 'string' && raw.length <= limits.maxStringLength) ||
@@ -178,11 +181,14 @@ export function writeContext(invocation: Invocation, input: unknown): void {
   const batch: Batch = { keys: [], values: [], problems: undefined };
   const keys = keysOf(input, batch);
   if (keys !== undefined) {
-    const budget = new ReadBudget(limits);
+    let left = readLimit(limits);
     for (const key of keys) {
       const raw = readValue(input as object, key, limits, batch);
       if (raw === undefined || raw === null) continue;
-      if (!budget.take(batch, limits)) break;
+      if (left-- === 0) {
+        reportReadStop(batch, limits);
+        break;
+      }
       const value = acceptEntry(key, raw, limits, batch);
       if (value !== undefined) {
         batch.keys.push(key);
