@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { HudContextProblem, HudContextValue, HudInvocationKind } from './context/context-value.types.js';
 import { Invocation } from './context/invocation.js';
+import { ContextProblemWarnings } from './context/context-problem.warnings.js';
 import type { HudOptions } from './hud.options.js';
 import type { HudForensics } from './forensics/hud-forensics.js';
 import { decideTrigger } from './forensics/failure.detector.js';
@@ -21,6 +22,8 @@ const MAX_REMEMBERED_WARNINGS = 1000;
 export class HudRuntime {
   readonly logger = new Logger('Hud');
   private readonly warned = new Set<string>();
+  /** Warnings about bad context: a budget apart, so that bad input cannot silence the others. */
+  private readonly problemWarnings = new ContextProblemWarnings(this.logger);
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
@@ -77,9 +80,7 @@ export class HudRuntime {
   }
 
   warnAboutProblems(problems: readonly HudContextProblem[]): void {
-    for (const { key, reason } of problems) {
-      this.warnOnce(`${key}\u0000${reason}`, `setContext: "${key}" ${reason}. Other keys of the call were kept.`);
-    }
+    this.problemWarnings.warn(problems);
   }
 
   /** Logs a warning the first time `id` is seen, so a hot path cannot flood the log. */

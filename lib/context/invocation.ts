@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_LISTED_PROBLEMS } from '../hud.constants.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import type { HudContextProblem, HudContextValue, HudInvocationInfo, HudInvocationKind } from './context-value.types.js';
 
@@ -29,7 +30,10 @@ export class Invocation {
   /** Whether any stored value is an array, which readers must copy. */
   hasArrays = false;
   keyCount = 0;
+  /** The first problems of the invocation's `set` calls (at most `MAX_LISTED_PROBLEMS`)... */
   dropped: HudContextProblem[] | undefined;
+  /** ...and how many there were in all. */
+  droppedCount = 0;
   details: InvocationDetails = {};
   /** The first error seen leaving the handler chain, if any. */
   error: unknown;
@@ -75,7 +79,9 @@ export class Invocation {
   }
 
   noteProblems(problems: readonly HudContextProblem[]): void {
-    (this.dropped ??= []).push(...problems);
+    const dropped = (this.dropped ??= []);
+    for (let i = 0; i < problems.length && dropped.length < MAX_LISTED_PROBLEMS; i++) dropped.push(problems[i]);
+    this.droppedCount += problems.length;
   }
 
   info(): HudInvocationInfo {

@@ -33,8 +33,10 @@ export interface ForensicsRecord {
   error?: { name: string; message: string; stack?: string; status?: number };
   /** Validated copies of the context; redacted keys hold `'[REDACTED]'`. */
   context: Record<string, HudContextValue>;
-  /** Keys dropped or values truncated, with the reason. */
+  /** Keys dropped or values truncated, with the reason: the first 20 of them. */
   dropped?: HudContextProblem[];
+  /** How many keys were dropped or values truncated in all (present with `dropped`). */
+  droppedCount?: number;
   /** Present when OpenTelemetry had an active span. */
   trace?: { traceId: string; spanId: string };
 }
