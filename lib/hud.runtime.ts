@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { HudContextProblem, HudContextValue, HudInvocationKind } from './context/context-value.types.js';
 import { Invocation } from './context/invocation.js';
+import { ContextProblemWarnings } from './context/context-problem.warnings.js';
 import type { HudOptions } from './hud.options.js';
 import type { HudForensics } from './forensics/hud-forensics.js';
 import { decideTrigger } from './forensics/failure.detector.js';
@@ -23,6 +24,15 @@ const MAX_REMEMBERED_WARNINGS = 1000;
 export class HudRuntime {
   readonly logger = new Logger('Hud');
   private readonly warned = new Set<string>();
+  /** Warnings about bad context: a budget apart, so that bad input cannot silence the others. */
+  private readonly problemWarnings = new ContextProblemWarnings(this.logger);
+  /** The same for bad `addBreadcrumb()` data, with a budget of its own too. */
+  private readonly breadcrumbDataWarnings = new ContextProblemWarnings(this.logger, {
+    caller: 'addBreadcrumb data',
+    moreHint: '',
+    kept: 'The breadcrumb was kept without them.',
+    forgottenHint: '',
+  });
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
@@ -88,9 +98,11 @@ export class HudRuntime {
   }
 
   warnAboutProblems(problems: readonly HudContextProblem[]): void {
-    for (const { key, reason } of problems) {
-      this.warnOnce(`${key}\u0000${reason}`, `setContext: "${key}" ${reason}. Other keys of the call were kept.`);
-    }
+    this.problemWarnings.warn(problems);
+  }
+
+  warnAboutBreadcrumbData(problems: readonly HudContextProblem[]): void {
+    this.breadcrumbDataWarnings.warn(problems);
   }
 
   /** Logs a warning the first time `id` is seen, so a hot path cannot flood the log. */

@@ -316,3 +316,33 @@ describe('propagation limits and defaults', () => {
     );
   });
 });
+
+describe('propagation of text with emoji', () => {
+  @Controller('outbound')
+  class OutboundController {
+    constructor(private readonly hud: HudContextService) {}
+
+    @Get()
+    headers() {
+      // 1,023 characters and an emoji: 1,025 code units, cut at limits.maxStringLength (1024)
+      setContext({ note: `${'a'.repeat(1023)}😀`, mood: '😀', half: 'x\ud83d' });
+      return this.hud.outboundHeaders();
+    }
+  }
+
+  it('outboundHeaders() never throws: a cut never splits the emoji, and a lone surrogate is sent as U+FFFD', async () => {
+    const running = await startHttpApp('express', {
+      imports: [HudTestingModule.forRoot({ propagation: { keys: ['note', 'mood', 'half'] } })],
+      controllers: [OutboundController],
+    });
+    try {
+      const response = await fetch(`${running.url}/outbound`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), {
+        [HUD_CONTEXT_HEADER]: `note=${'a'.repeat(1023)},mood=%F0%9F%98%80,half=x%EF%BF%BD`,
+      });
+    } finally {
+      await running.close();
+    }
+  });
+});

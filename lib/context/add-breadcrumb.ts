@@ -27,9 +27,7 @@ export function addBreadcrumbTo(invocation: Invocation, message: unknown, data: 
   const copy = normalizeBreadcrumbData(data, limits, sink);
   if (sink.problems !== undefined) {
     if (strict) throw new HudContextValidationError(sink.problems);
-    for (const { key, reason } of sink.problems) {
-      invocation.runtime.warnOnce(`breadcrumb\u0000${key}\u0000${reason}`, `addBreadcrumb: data "${key}" ${reason}. The breadcrumb was kept without it.`);
-    }
+    invocation.runtime.warnAboutBreadcrumbData(sink.problems);
   }
   appendBreadcrumb(invocation, breadcrumbs, 'info', typeof message === 'string' ? message : safeText(message), copy);
 }

@@ -88,7 +88,10 @@ export function buildRecord(
     if (invocation.breadcrumbsDropped > 0) record.breadcrumbsDropped = invocation.breadcrumbsDropped;
   }
   if (invocation.latency !== undefined) record.latency = { ...invocation.latency };
-  if (invocation.dropped !== undefined) record.dropped = invocation.dropped.map((p) => ({ ...p }));
+  if (invocation.dropped !== undefined) {
+    record.dropped = invocation.dropped.map((p) => ({ ...p }));
+    record.droppedCount = invocation.droppedCount;
+  }
   // The invocation's own object, not a copy: the OpenTelemetry exporter finds the failing
   // span through it (the invocation is over, nothing else writes to it).
   if (invocation.trace !== undefined) record.trace = invocation.trace;

@@ -39,6 +39,7 @@ function noteOnce(runtime: HudRuntime, id: string, message: string): void {
 /**
  * The `hud-context` value for what the invocation sends out: its allow-listed keys, encoded
  * (see `encodeHudContext`); `undefined` when propagation is off or no such key is set.
+ * Never throws.
  */
 export function outboundHudContext(invocation: Invocation | undefined): string | undefined {
   if (invocation === undefined) return undefined;
@@ -48,7 +49,15 @@ export function outboundHudContext(invocation: Invocation | undefined): string |
     noteOnce(runtime, 'off', 'propagation is off (no propagation.keys): nothing is sent');
     return undefined;
   }
-  const { header, overLimit } = encodeHudContext(invocation.values, plan.keys, plan.maxBytes);
+  let encoded: ReturnType<typeof encodeHudContext>;
+  try {
+    encoded = encodeHudContext(invocation.values, plan.keys, plan.maxBytes);
+  } catch (error) {
+    // Not expected (values are validated): still, building a header must never fail a request.
+    noteOnce(runtime, 'encode', `could not encode ${HUD_CONTEXT_HEADER}, nothing is sent: ${String(error)}`);
+    return undefined;
+  }
+  const { header, overLimit } = encoded;
   if (overLimit.length > 0) {
     noteOnce(runtime, 'over-limit', `keys left out of ${HUD_CONTEXT_HEADER}, over propagation.maxHeaderBytes (${plan.maxBytes}): ${overLimit.join(', ')}`);
   }
