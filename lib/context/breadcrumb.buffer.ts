@@ -2,10 +2,11 @@ import type { HudBreadcrumbsOptions } from '../hud-breadcrumbs.options.js';
 import type { HudContextValue } from './context-value.types.js';
 import type { HudBreadcrumb } from './hud-breadcrumb.interface.js';
 import type { Invocation } from './invocation.js';
+import { cutText } from './utf16.text.js';
 
 /** A message within `maxMessageLength`, cut with an ellipsis when it was longer. */
 export function cutMessage(message: string, maxLength: number): string {
-  return message.length <= maxLength ? message : `${message.slice(0, Math.max(0, maxLength - 1))}…`;
+  return message.length <= maxLength ? message : `${cutText(message, Math.max(0, maxLength - 1))}…`;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { HudContextInput } from './context-value.types.js';
 import { writeContext } from './context.writer.js';
 import { currentInvocation } from './invocation.storage.js';
 import type { Invocation } from './invocation.js';
+import { cutText } from './utf16.text.js';
 
 /**
  * Marks `invocation` as failed with `reason` (cut to `limits.maxStringLength`; the first
@@ -11,7 +12,7 @@ import type { Invocation } from './invocation.js';
 export function markFailed(invocation: Invocation, reason: unknown, context: unknown): void {
   if (invocation.failure === undefined) {
     const text = typeof reason === 'string' ? reason : safeText(reason);
-    invocation.failure = text.slice(0, invocation.runtime.options.limits.maxStringLength);
+    invocation.failure = cutText(text, invocation.runtime.options.limits.maxStringLength);
   }
   if (context !== undefined && context !== null) writeContext(invocation, context);
 }
