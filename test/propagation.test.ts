@@ -317,4 +317,8 @@ describe('propagation limits and defaults', () => {
       /propagation\.keys must be an array of context keys/,
     );
   });
+
+  it('refuses, at boot, a client it cannot attach metadata to, instead of silently sending nothing', () => {
+    assert.throws(() => withHudPropagation({ send: () => undefined }), /withHudPropagation: this client has neither setOnDispatchHook .* nor a packet serializer/);
+  });
 });
