@@ -6,6 +6,7 @@ import { propagationPlanOf } from '../propagation/context.propagation.js';
 import { keepReceivedMetadata } from '../propagation/packet-metadata.fallback.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
+import { grpcRouteName } from './rpc/grpc-method.name.js';
 
 /** What nestjs-hud needs of a microservice server; Nest's `Server` base class has it all. */
 interface MessageServer {
@@ -78,7 +79,9 @@ function instrumentServer(runtime: HudRuntime, target: unknown): void {
     const handlers = server.getHandlers();
     for (const [route, handler] of handlers) {
       if (typeof handler === 'function' && !isWrappedHandler(handler)) {
-        handlers.set(route, wrapMessageHandler(runtime, handler, patternName(route), transport));
+        // the gRPC server keys its handlers by their pattern's JSON: named `Service/Method` instead
+        const name = (transport === 'GRPC' ? grpcRouteName(route) : undefined) ?? patternName(route);
+        handlers.set(route, wrapMessageHandler(runtime, handler, name, transport));
       }
     }
   };
