@@ -9,10 +9,10 @@ import { Body, Controller, Get, Module, Param, Post, ServiceUnavailableException
 import { HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startHttpApp, type RunningApp } from './support/http-app.js';
+import { testService } from './support/test-services.js';
 
 const TOKEN = 'on-call-token-1c9e';
 const SCRIPT_VALUE = '<script>window.__hudPwned = true; alert("pwned")</script>';
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -139,13 +139,15 @@ describe('inspector in headless Chromium', () => {
   const dialogs: string[] = [];
 
   before(async () => {
-    assert.ok(statSync(CHROMIUM).isFile(), `Debian's chromium is needed at ${CHROMIUM} (.ci/run installs it)`);
+    // Debian's chromium, found (or installed) by test/run.mjs; never a downloaded browser
+    const chromiumPath = testService('HUD_TEST_CHROMIUM');
+    assert.ok(statSync(chromiumPath, { throwIfNoEntry: false })?.isFile(), `HUD_TEST_CHROMIUM is ${chromiumPath}, which is not a file`);
     running = await startHttpApp('express', { imports: [ShopModule] });
     await makeFailures(running.url);
     await running.app.get(HudForensics).flush();
     userDataDir = mkdtempSync(join(tmpdir(), 'hud-chromium-'));
     browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath,
       headless: true,
       args: CHROMIUM_FLAGS,
       viewport: { width: 1280, height: 900 },
