@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { BullMqBinding } from './binding/bullmq.binding.js';
+import { CqrsBinding } from './binding/jobs/cqrs.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HandlerBinding } from './binding/handler.installer.js';
 import { HttpBinding } from './binding/http.binding.js';
+import { HttpVersionBinding } from './binding/http/http-version.binding.js';
 import { RpcBinding } from './binding/rpc.binding.js';
 import { WsBinding } from './binding/ws.binding.js';
 import { HudContextService } from './context/hud-context.service.js';
@@ -49,8 +51,10 @@ import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
     },
     HudContextService,
     HttpBinding,
+    HttpVersionBinding,
     RpcBinding,
     BullMqBinding,
+    CqrsBinding,
     WsBinding,
     HudLifecycle,
     HandlerBinding,

@@ -25,6 +25,7 @@ export type { HudForensicsStats } from './forensics/forensics.stats.js';
 export { HudForensics } from './forensics/hud-forensics.js';
 export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 export { LoggerExporter } from './forensics/exporters/logger.exporter.js';
+export type { LoggerExporterOptions, LoggerExporterStacks } from './forensics/exporters/logger.exporter.js';
 export { MemoryExporter } from './forensics/exporters/memory.exporter.js';
 export { HudContext } from './decorators/hud-context.decorator.js';
 export { SetHudContext } from './decorators/set-hud-context.decorator.js';

@@ -7,6 +7,7 @@ import { HudRuntime } from '../hud.runtime.js';
 import { propagationPlanOf, readPropagatedContext } from '../propagation/context.propagation.js';
 import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
 import { inspectorPaths } from '../inspector/inspector.paths.js';
+import { routeVersionSuffix } from './http/route-version.label.js';
 
 /** Where the invocation of a request is kept on the request object, for the response hook. */
 const INVOCATION = Symbol('nestjs-hud.invocation');
@@ -34,9 +35,10 @@ function routeOf(req: any, isFastify: boolean): string | undefined {
   return isFastify ? req.routeOptions?.url : req.route?.path;
 }
 
-/** `METHOD /route/:param`, the invocation name of a request. */
+/** `METHOD /route/:param`, the invocation name of a request; `GET /cats/:id (v2)` for a versioned route. */
 function nameOf(req: any, isFastify: boolean): string {
-  return `${req.method} ${routeOf(req, isFastify) ?? '(no route)'}`;
+  const route = routeOf(req, isFastify);
+  return route === undefined ? `${req.method} (no route)` : `${req.method} ${route}${routeVersionSuffix(req)}`;
 }
 
 /**

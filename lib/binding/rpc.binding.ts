@@ -4,6 +4,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { HudRuntime } from '../hud.runtime.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
+import { grpcRouteName } from './rpc/grpc-method.name.js';
 
 /** What nestjs-hud needs of a microservice server; Nest's `Server` base class has it all. */
 interface MessageServer {
@@ -74,7 +75,9 @@ function instrumentServer(runtime: HudRuntime, target: unknown): void {
     const handlers = server.getHandlers();
     for (const [route, handler] of handlers) {
       if (typeof handler === 'function' && !isWrappedHandler(handler)) {
-        handlers.set(route, wrapMessageHandler(runtime, handler, patternName(route), transport));
+        // the gRPC server keys its handlers by their pattern's JSON: named `Service/Method` instead
+        const name = (transport === 'GRPC' ? grpcRouteName(route) : undefined) ?? patternName(route);
+        handlers.set(route, wrapMessageHandler(runtime, handler, name, transport));
       }
     }
   };
