@@ -88,7 +88,7 @@ describe('suspects: ground truth over real HTTP', () => {
   });
   after(() => running?.close());
 
-  it('reports user_tier = pro and flags = new-checkout, and no client_id, with exact counts', () => {
+  it('reports user_tier = pro and flags = new-checkout, and no client_id, with exact counts', (t) => {
     assert.equal(statuses.filter((s) => s === 500).length, traffic.filter((t) => t.fail).length);
     const reports = running.app.get(HudForensics).suspects();
     assert.equal(reports.length, 1);
@@ -99,6 +99,9 @@ describe('suspects: ground truth over real HTTP', () => {
     assert.equal(report.windowMs, 900_000);
     assert.deepEqual({ invocations: report.invocations, failures: report.failures }, tally(traffic, () => true));
 
+    for (const s of report.suspects) {
+      t.diagnostic(`${s.key} = ${s.value}: ${s.failures} of ${report.failures} failures, ${s.invocations} of ${report.invocations} calls, lift ${s.lift.toFixed(2)}, p ${s.pValue.toExponential(2)}`);
+    }
     const found = report.suspects.map((s) => `${s.key}=${s.value}`);
     assert.ok(found.includes('user_tier=pro'), `found ${found.join(', ')}`);
     assert.ok(found.includes('flags=new-checkout'), `found ${found.join(', ')}`);
