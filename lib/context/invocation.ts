@@ -4,7 +4,7 @@ import type { HudContextProblem, HudContextValue, HudInvocationInfo, HudInvocati
 
 /** Transport details a record carries, filled by the binding that started the invocation. */
 export interface InvocationDetails {
-  http?: { method: string; route: string; url: string; statusCode: number };
+  http?: { method: string; route: string; url: string; statusCode: number; aborted?: boolean };
   rpc?: { pattern: string; transport?: string };
   job?: { queue?: string; jobId?: string; attempt?: number };
 }
@@ -43,6 +43,8 @@ export class Invocation {
   /** The request and response of an HTTP invocation, for `@SetHudContext(fn)`. */
   request: unknown;
   response: unknown;
+  /** The stream of a `StreamableFile` the HTTP handler returned, to note its failure. */
+  bodyStream: unknown;
   closed = false;
   readonly startedAt = Date.now();
   readonly startedAtMs = performance.now();

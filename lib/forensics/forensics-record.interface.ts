@@ -21,8 +21,12 @@ export interface ForensicsRecord {
     kind: HudInvocationKind;
     /** 'GET /orders/:id', 'orders.create', 'emails:send', 'OrdersCron.cleanup' */
     name: string;
-    /** `url` is the path only: the query string is left out, as it often carries secrets. */
-    http?: { method: string; route: string; url: string; statusCode: number };
+    /**
+     * `url` is the path only: the query string is left out, as it often carries secrets.
+     * `aborted` is `true` when the connection closed before the response finished (the
+     * client left, a stream broke); `statusCode` is then the status the app answered with.
+     */
+    http?: { method: string; route: string; url: string; statusCode: number; aborted?: boolean };
     rpc?: { pattern: string; transport?: string };
     job?: { queue?: string; jobId?: string; attempt?: number };
   };

@@ -10,6 +10,7 @@ import { inspectorPaths } from './inspector.paths.js';
 import { applyFilter, contextKeys, filterFromQuery } from './inspector.query.js';
 import { InspectorRecordStore } from './inspector-record.store.js';
 import { displayText } from './html.escape.js';
+import { discardInvocationOf } from '../binding/http-invocation.slot.js';
 
 /** The adapter methods the inspector uses; both built-in adapters have them. */
 interface InspectorAdapter {
@@ -32,8 +33,8 @@ const COMMON_HEADERS: ReadonlyArray<[string, string]> = [
  * `GET {path}` (the page), `GET {path}/records.json` and `GET {path}/suspects.json`. Both need the token. The routes are
  * added straight to the adapter (Express or Fastify) while the app initialises, before it
  * listens; they are no Nest controller, so no guard, interceptor or filter of the app runs
- * for them, and the HTTP binding starts no invocation for them (the inspector never records
- * itself).
+ * for them, and no invocation of theirs is completed, whatever URL variant reached them (the
+ * inspector never records itself).
  */
 @Injectable()
 export class HudInspector implements OnModuleInit {
@@ -59,6 +60,9 @@ export class HudInspector implements OnModuleInit {
     const store = this.store;
 
     const answer = (req: any, res: any, render: (params: URLSearchParams) => { type: string; body: string; csp?: string }) => {
+      // The HTTP binding skips the inspector's own paths; a variant the router also serves
+      // here (`/_HUD` on Express, `/%5Fhud` on Fastify) started an invocation: drop it.
+      discardInvocationOf(res);
       const params = new URL(adapter.getRequestUrl(req) ?? '/', 'http://inspector.invalid').searchParams;
       for (const [name, value] of COMMON_HEADERS) adapter.setHeader(res, name, value);
       if (!tokens.isAuthorized(req.headers?.authorization, params.get('token'))) {
