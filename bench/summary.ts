@@ -147,10 +147,6 @@ export function checkTargets(measurements: readonly Measurement[], platforms: re
     if (disabled !== undefined) {
       checks.push({ target: 'hud-disabled CPU/request ~ bare (within 5 %)', platform, measured: `${disabled.toFixed(2)} x`, met: Math.abs(disabled - 1) <= 0.05 });
     }
-    const suspects = cpuRatio('hud-handler', 'hud-handler-no-suspects');
-    if (suspects !== undefined) {
-      checks.push({ target: 'hud-handler (suspects on) CPU/request <= 1.03 x hud-handler-no-suspects', platform, measured: `${suspects.toFixed(3)} x`, met: suspects <= 1.03 });
-    }
     const stretch = rpsRatio('hud-handler', 'bare');
     if (stretch !== undefined) {
       checks.push({
