@@ -19,6 +19,7 @@ import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
 import { HudRuntime } from './hud.runtime.js';
 import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
+import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
 
 /**
  * nestjs-hud: per-invocation context and forensics records. Global; import once in the root
@@ -58,6 +59,7 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
     HudLifecycle,
     HandlerBinding,
     OpenTelemetryBridge,
+    HudMetricsInstaller,
     HudInspector,
     // When disabled, the factory returns null and Nest registers no filter.
     {

@@ -6,6 +6,7 @@ import type { HudOptions } from './hud.options.js';
 import type { HudForensics } from './forensics/hud-forensics.js';
 import { decideTrigger } from './forensics/failure.detector.js';
 import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
+import { invocationAnalysisOf } from './analysis/invocation.analysis.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
@@ -27,6 +28,7 @@ export class HudRuntime {
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
+  private readonly analysis = invocationAnalysisOf(this.options);
 
   constructor(
     readonly options: HudOptions,
@@ -58,6 +60,7 @@ export class HudRuntime {
     invocation.closed = true;
     invocation.durationMs = performance.now() - invocation.startedAtMs;
     const trigger = decideTrigger(invocation, this.options);
+    this.analysis.observe(invocation, trigger); // every invocation, before the rate limit
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);
   }
 
