@@ -199,13 +199,14 @@ describe('suspects: what is counted', () => {
   });
 
   it("compares slow invocations the same way with trigger: 'slow'", async () => {
-    const app = await standalone({ slowThresholdMs: 10 });
+    // Far apart, so a loaded machine cannot make a fast (synchronous) invocation slow.
+    const app = await standalone({ slowThresholdMs: 200 });
     try {
       await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
           app.hud.run('report', async () => {
             setContext({ user_tier: i % 5 === 0 ? 'pro' : 'free' });
-            if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 30)); // pro is slow
+            if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 300)); // pro is slow
           }),
         ),
       );
