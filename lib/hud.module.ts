@@ -20,6 +20,7 @@ import { HudOptions, type HudModuleOptions } from './hud.options.js';
 import { HudRuntime } from './hud.runtime.js';
 import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
 import { LoggerBreadcrumbsLifecycle } from './logging/logger-breadcrumbs.lifecycle.js';
+import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
 
 /**
  * nestjs-hud: per-invocation context and forensics records. Global; import once in the root
@@ -59,6 +60,7 @@ import { LoggerBreadcrumbsLifecycle } from './logging/logger-breadcrumbs.lifecyc
     HudLifecycle,
     HandlerBinding,
     OpenTelemetryBridge,
+    HudMetricsInstaller,
     HudInspector,
     LoggerBreadcrumbsLifecycle,
     // When disabled, the factory returns null and Nest registers no filter.

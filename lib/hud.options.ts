@@ -13,6 +13,8 @@ import {
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { BAGGAGE_KEY } from './propagation/hud-context.codec.js';
+import { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
+import { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
 import { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
 import { IsOptionObjectOrFalse } from './hud-option-object.rule.js';
 import { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
@@ -261,6 +263,23 @@ export class HudOptions {
   @ValidateNested()
   propagation?: HudPropagationOptions;
 
+  /**
+   * Counting of every invocation's context values, for `HudForensics.suspects()`; `false`
+   * turns it off. Default: `{ maxKeys: 16, maxValuesPerKey: 20, maxNames: 200, windowMs: 900_000, minFailures: 5 }`.
+   */
+  @ValidateIf((options: HudOptions) => options.suspects !== false)
+  @ValidateBy(
+    { name: 'isSuspects', validator: { validate: (v) => v instanceof HudSuspectsOptions } },
+    { message: 'suspects must be { keys?, maxKeys, maxValuesPerKey, maxNames, windowMs, minFailures } or false' },
+  )
+  @ValidateNested()
+  suspects: HudSuspectsOptions | false = new HudSuspectsOptions();
+
+  /** OpenTelemetry counter `hud.invocations` and histogram `hud.invocation.duration`. Default: off. */
+  @IsOptional()
+  @ValidateNested()
+  metrics?: HudMetricsOptions;
+
   /** What each invocation did, attached to its record; `false` turns it off. Default: on (see `HudBreadcrumbsOptions`). */
   @IsOptionObjectOrFalse(HudBreadcrumbsOptions, 'breadcrumbs must be { maxEntries, maxMessageLength, logger, levels } or false')
   breadcrumbs: HudBreadcrumbsOptions | false = new HudBreadcrumbsOptions();
@@ -294,6 +313,8 @@ export interface HudModuleOptions {
   exportTimeoutMs?: number;
   inspector?: Partial<HudInspectorOptions> & { token: string };
   propagation?: Partial<HudPropagationOptions>;
+  suspects?: Partial<HudSuspectsOptions> | false;
+  metrics?: Partial<HudMetricsOptions>;
   breadcrumbs?: Partial<HudBreadcrumbsOptions> | false;
   slowBaseline?: Partial<HudSlowBaselineOptions> | false;
 }

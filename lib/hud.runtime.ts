@@ -8,6 +8,7 @@ import { decideTrigger } from './forensics/failure.detector.js';
 import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
 import { LatencyBaselines } from './analysis/latency/latency.baselines.js';
 import { attachLatencyBaselines } from './analysis/latency/latency.registry.js';
+import { invocationAnalysisOf } from './analysis/invocation.analysis.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
@@ -36,6 +37,7 @@ export class HudRuntime {
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
+  private readonly analysis = invocationAnalysisOf(this.options);
   /** Each name's recent latencies (`slowBaseline`), reported by `HudForensics.latency()`. */
   readonly latency: LatencyBaselines | undefined;
 
@@ -75,6 +77,7 @@ export class HudRuntime {
     const latency = this.latency?.windowFor(invocation.name, invocation.kind);
     const trigger = decideTrigger(invocation, this.options, latency, nowMs);
     latency?.add(invocation.durationMs, trigger !== undefined && trigger !== 'duration', nowMs);
+    this.analysis.observe(invocation, trigger); // every invocation, before the rate limit
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);
     else invocation.breadcrumbs = undefined; // a successful invocation's breadcrumbs are simply dropped
   }

@@ -62,12 +62,11 @@ export class HttpBinding implements OnApplicationBootstrap {
     });
   }
 
-  /** Recognises the inspector's two paths (with or without a trailing slash), when it is on. */
+  /** Recognises the inspector's paths (with or without a trailing slash), when it is on. */
   private inspectorMatcher(): ((url: string | undefined) => boolean) | undefined {
     const inspector = this.runtime.options.inspector;
     if (inspector === undefined) return undefined;
-    const { page, json } = inspectorPaths(inspector.path);
-    const paths = new Set([page, `${page}/`, json, `${json}/`]);
+    const paths = new Set(Object.values(inspectorPaths(inspector.path)).flatMap((path) => [path, `${path}/`]));
     return (url) => paths.has(pathOf(url));
   }
 

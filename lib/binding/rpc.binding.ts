@@ -2,6 +2,8 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Observable, Subscription } from 'rxjs';
 import { HudRuntime } from '../hud.runtime.js';
+import { propagationPlanOf } from '../propagation/context.propagation.js';
+import { keepReceivedMetadata } from '../propagation/packet-metadata.fallback.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
 import { grpcRouteName } from './rpc/grpc-method.name.js';
@@ -70,6 +72,8 @@ function instrumentServer(runtime: HudRuntime, target: unknown): void {
   if (server[INSTRUMENTED]) return;
   Object.defineProperty(server, INSTRUMENTED, { value: true });
   const transport = transportName(server);
+  // Nest 11's TcpContext has no getMetadata(): keep the propagated context off the raw packet
+  if (transport === 'TCP' && propagationPlanOf(runtime.options) !== null) keepReceivedMetadata(server);
 
   const wrapRegisteredHandlers = (): void => {
     const handlers = server.getHandlers();

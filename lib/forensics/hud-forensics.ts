@@ -9,6 +9,8 @@ import type { HudForensicsStats } from './forensics.stats.js';
 import { RateLimiter } from './rate.limiter.js';
 import { buildRecord } from './record.builder.js';
 import { Redactor } from './redactor.js';
+import { invocationAnalysisOf } from '../analysis/invocation.analysis.js';
+import type { HudSuspectFilter, HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
 
 interface Pending {
   invocation: Invocation;
@@ -78,6 +80,15 @@ export class HudForensics {
    */
   latency(name?: string): HudLatencyReport[] {
     return latencyReportsOf(this, name);
+  }
+
+  /**
+   * Which context values are over-represented among the failures (or, with
+   * `trigger: 'slow'`, the slow invocations) of each invocation name in the current window:
+   * one report per name that had any, most failures first. `[]` with `suspects: false`.
+   */
+  suspects(filter?: HudSuspectFilter): HudSuspectReport[] {
+    return invocationAnalysisOf(this.options).suspectReports(filter);
   }
 
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */

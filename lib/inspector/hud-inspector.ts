@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import { HudForensics } from '../forensics/hud-forensics.js';
 import { HudOptions } from '../hud.options.js';
+import type { HudSuspectReport, HudSuspectTrigger } from '../analysis/suspects/hud-suspect-report.interface.js';
 import { InspectorTokenChecker } from './inspector.auth.js';
 import { renderInspectorPage } from './inspector.page.js';
 import { inspectorPaths } from './inspector.paths.js';
@@ -29,7 +30,7 @@ const COMMON_HEADERS: ReadonlyArray<[string, string]> = [
 
 /**
  * Serves the inspector on the app's own HTTP server, when `inspector` is given:
- * `GET {path}` (the page) and `GET {path}/records.json`. Both need the token. The routes are
+ * `GET {path}` (the page), `GET {path}/records.json` and `GET {path}/suspects.json`. Both need the token. The routes are
  * added straight to the adapter (Express or Fastify) while the app initialises, before it
  * listens; they are no Nest controller, so no guard, interceptor or filter of the app runs
  * for them, and no invocation of theirs is completed, whatever URL variant reached them (the
@@ -81,6 +82,12 @@ export class HudInspector implements OnModuleInit {
         return { type: 'application/json; charset=utf-8', body: recordsJson(records) };
       }),
     );
+    adapter.get(paths.suspects, (req, res) =>
+      answer(req, res, (params) => ({
+        type: 'application/json; charset=utf-8',
+        body: JSON.stringify({ reports: this.suspectReports(params.get('name') ?? undefined, params.get('trigger')) }),
+      })),
+    );
     adapter.get(paths.page, (req, res) =>
       answer(req, res, (params) => {
         const held = store.newestFirst();
@@ -95,6 +102,7 @@ export class HudInspector implements OnModuleInit {
           keys: contextKeys(held),
           filter,
           stats: this.forensics.stats(),
+          suspects: this.suspectReports(),
           latency: this.forensics.latency(),
           queryToken: params.get('token') ?? undefined,
           now: Date.now(),
@@ -108,6 +116,12 @@ export class HudInspector implements OnModuleInit {
         };
       }),
     );
+  }
+
+  /** Suspects of failures, then of slow invocations; `trigger` (from the query) narrows to one. */
+  private suspectReports(name?: string, trigger?: string | null): HudSuspectReport[] {
+    const triggers: HudSuspectTrigger[] = trigger === 'failure' || trigger === 'slow' ? [trigger] : ['failure', 'slow'];
+    return triggers.flatMap((t) => this.forensics.suspects({ name, trigger: t }));
   }
 }
 

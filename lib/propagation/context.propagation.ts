@@ -3,6 +3,7 @@ import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import { decodeHudContext, encodeHudContext, HUD_CONTEXT_HEADER } from './hud-context.codec.js';
+import { receivedPacketHeader } from './packet-metadata.fallback.js';
 
 interface PropagationPlan {
   keys: readonly string[];
@@ -92,17 +93,19 @@ export function readPropagatedContext(invocation: Invocation, header: unknown): 
 
 /**
  * Pre-fills a new RPC invocation's context from the packet metadata a propagating client
- * attached (TCP and Redis transports: `TcpContext` / `RedisContext#getMetadata()`).
+ * attached: `TcpContext` / `RedisContext#getMetadata()` in Nest 12, and on a Nest 11 TCP
+ * server what `keepReceivedMetadata` kept of the raw packet.
  */
 export function readPropagatedRpcContext(invocation: Invocation, rpcContext: unknown): void {
   if (propagationPlanOf(invocation.runtime.options) === null) return;
   let header: unknown;
   try {
     const getMetadata = (rpcContext as { getMetadata?: unknown } | undefined)?.getMetadata;
-    if (typeof getMetadata !== 'function') return;
-    header = (getMetadata.call(rpcContext) as Record<string, unknown> | undefined)?.[HUD_CONTEXT_HEADER];
+    if (typeof getMetadata === 'function') {
+      header = (getMetadata.call(rpcContext) as Record<string, unknown> | undefined)?.[HUD_CONTEXT_HEADER];
+    }
   } catch {
-    return;
+    header = undefined;
   }
-  readPropagatedContext(invocation, header);
+  readPropagatedContext(invocation, header ?? receivedPacketHeader());
 }
