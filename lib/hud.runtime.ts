@@ -53,6 +53,9 @@ export class HudRuntime {
   complete(invocation: Invocation): void {
     if (invocation.closed) return;
     invocation.closed = true;
+    // Log lines written while the completion runs (pino-http's "request completed", on the
+    // same 'finish' event) still carry the context; anything later does not.
+    queueMicrotask(() => (invocation.released = true));
     invocation.durationMs = performance.now() - invocation.startedAtMs;
     const trigger = decideTrigger(invocation, this.options);
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);

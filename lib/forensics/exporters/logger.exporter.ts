@@ -11,7 +11,7 @@ import type { HudExporter } from './hud-exporter.interface.js';
 export class LoggerExporter implements HudExporter {
   constructor(private readonly logger: Pick<Logger, 'error'> = new Logger('HudForensics')) {}
 
-  export(records: ForensicsRecord[]): void {
+  export(records: readonly ForensicsRecord[]): void {
     for (const record of records) this.logger.error(JSON.stringify(record));
   }
 }
