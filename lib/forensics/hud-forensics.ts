@@ -79,17 +79,19 @@ export class HudForensics {
    * `shutdownTimeoutMs`. Lanes finish independently: a hanging exporter costs only itself, and
    * is given up on at the deadline. Until then a timer keeps the process alive, so a process
    * whose only handle was the app does not exit half-way through. Called on application
-   * shutdown; later calls return the same promise.
+   * shutdown, with the time `app.close()` began (`performance.now()`), so that the whole of
+   * `close()` stays within the limit; later calls return the same promise.
    */
-  shutdown(): Promise<void> {
-    return (this.shuttingDown ??= this.shutDownLanes());
+  shutdown(closingSince: number = performance.now()): Promise<void> {
+    return (this.shuttingDown ??= this.shutDownLanes(closingSince));
   }
 
-  private async shutDownLanes(): Promise<void> {
+  private async shutDownLanes(closingSince: number): Promise<void> {
     this.gate.buildNow();
+    const budgetMs = Math.max(0, this.options.shutdownTimeoutMs - (performance.now() - closingSince));
     let deadline: NodeJS.Timeout | undefined;
     const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
-      deadline = setTimeout(resolve, this.options.shutdownTimeoutMs, TIMED_OUT);
+      deadline = setTimeout(resolve, budgetMs, TIMED_OUT);
     });
     const pending = new Set(this.lanes);
     const done = Promise.all(this.lanes.map((lane) => lane.shutdown().then(() => pending.delete(lane))));
