@@ -107,6 +107,8 @@ describe('bad options fail start-up with a message naming the option and what it
       message: /rateLimit\.perSecond must be an integer >= 1/,
     },
     { title: "enabled: 'yes'", options: { enabled: 'yes' }, message: /enabled must be true or false/ },
+    { title: 'shutdownTimeoutMs: 0', options: { shutdownTimeoutMs: 0 }, message: /shutdownTimeoutMs must be an integer >= 1/ },
+    { title: "shutdownTimeoutMs: '5s'", options: { shutdownTimeoutMs: '5s' }, message: /shutdownTimeoutMs must be an integer >= 1/ },
     { title: 'strict: 1', options: { strict: 1 }, message: /strict must be true or false/ },
   ];
 
