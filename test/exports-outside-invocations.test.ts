@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { Controller, Get, Headers, Logger } from '@nestjs/common';
-import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import {
   getContext,
   HudContextService,
@@ -16,6 +15,7 @@ import {
   type HudExporter,
 } from 'nestjs-hud';
 import { PLATFORMS, startHttpApp, type RunningApp } from './support/http-app.js';
+import { startPinoApp } from './support/pino-app.js';
 
 // An OpenTelemetry SDK as an app registers it (AsyncLocalStorage context manager).
 const provider = new NodeTracerProvider();
@@ -51,20 +51,8 @@ describe('nestjs-pino: the log line of each record carries no other request', ()
   const lines: Array<Record<string, unknown>> = [];
   let running: RunningApp;
   before(async () => {
-    running = await startHttpApp(
-      'express',
-      {
-        imports: [
-          // the default exporter, LoggerExporter, writes each record through the app's logger
-          HudModule.forRoot({ fromHeaders: { client_id: 'x-client-id' }, rateLimit: false }),
-          LoggerModule.forRoot({
-            pinoHttp: [{ mixin: () => hudLogFields() }, { write: (line: string) => void lines.push(JSON.parse(line)) }],
-          }),
-        ],
-        controllers: [OrdersController],
-      },
-      (app) => app.useLogger(app.get(PinoNestLogger)),
-    );
+    // the default exporter, LoggerExporter, writes each record through the app's logger
+    running = await startPinoApp(HudModule.forRoot({ fromHeaders: { client_id: 'x-client-id' }, rateLimit: false }), [OrdersController], lines);
   });
   after(() => running.close());
 

@@ -6,6 +6,7 @@ import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import { getContext, HudForensics, hudLogFields, setContext } from 'nestjs-hud';
 import { expectRecord, HudTestingModule, MemoryExporter, runInInvocation } from 'nestjs-hud/testing';
 import { startHttpApp, type RunningApp } from './support/http-app.js';
+import { startPinoApp } from './support/pino-app.js';
 
 @Controller('orders')
 class OrdersController {
@@ -45,20 +46,8 @@ describe('nestjs-pino: log lines carry the invocation context', () => {
   const lines: Array<Record<string, unknown>> = [];
   let running: RunningApp;
   before(async () => {
-    running = await startHttpApp(
-      'express',
-      {
-        imports: [
-          hudModule(),
-          // the documented setup: one mixin, every pino line of an invocation gets its context
-          LoggerModule.forRoot({
-            pinoHttp: [{ mixin: () => hudLogFields() }, { write: (line: string) => void lines.push(JSON.parse(line)) }],
-          }),
-        ],
-        controllers: [OrdersController, LeftBehindController],
-      },
-      (app) => app.useLogger(app.get(PinoNestLogger)),
-    );
+    // the documented setup: one mixin, every pino line of an invocation gets its context
+    running = await startPinoApp(hudModule(), [OrdersController, LeftBehindController], lines);
   });
   after(() => running.close());
 
