@@ -15,6 +15,12 @@ export interface BenchConfig {
   micro: boolean;
   /** Where the JSON goes; default bench/results.json on Node 20, bench/results-node<major>.json otherwise. */
   out: string | undefined;
+  /**
+   * Another built checkout (e.g. the previous release) whose servers run the variants named
+   * `<variant>@base`, in the same interleaved rounds as this tree's: the way to compare two
+   * versions on a noisy machine.
+   */
+  baseline: string | undefined;
 }
 
 function setting(name: string, argv: readonly string[]): string | undefined {
@@ -42,7 +48,7 @@ export function readBenchConfig(argv: readonly string[] = process.argv.slice(2))
   }
   return {
     node: setting('node', argv) || process.execPath,
-    rounds: Math.round(positiveNumber('rounds', setting('rounds', argv), 3)),
+    rounds: Math.round(positiveNumber('rounds', setting('rounds', argv), 5)),
     warmupSeconds: positiveNumber('warmup', setting('warmup', argv), 2),
     durationSeconds: positiveNumber('duration', setting('duration', argv), 5),
     connections: Math.round(positiveNumber('connections', setting('connections', argv), 50)),
@@ -51,5 +57,6 @@ export function readBenchConfig(argv: readonly string[] = process.argv.slice(2))
     serverArgs: (setting('server-args', argv) ?? '').split(' ').filter(Boolean),
     micro: setting('micro', argv) !== '0',
     out: setting('out', argv),
+    baseline: setting('baseline', argv) || undefined,
   };
 }

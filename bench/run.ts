@@ -6,12 +6,14 @@
  * before and after the measured window), then prints the table and writes the JSON.
  *
  * Settings: --rounds= --warmup= --duration= --connections= --variants=a,b --platforms=
- * --node=/path/to/node --server-args="--cpu-prof" --micro=0 --out=file (or BENCH_ROUNDS, ...
- * BENCH_NODE). `node .build/bench/report.js <results.json>` prints a results file again.
+ * --node=/path/to/node --server-args="--cpu-prof" --micro=0 --out=file --baseline=DIR (or BENCH_ROUNDS,
+ * ... BENCH_NODE). With --baseline=DIR (another checkout, built with `npm run build:all`), a variant
+ * named `<variant>@base` runs DIR's server, so two versions are compared within the same rounds.
+ * `node .build/bench/report.js <results.json>` prints a results file again.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_HEADERS } from './app/bench-headers.js';
 import { VARIANTS } from './app/variants.js';
@@ -19,12 +21,20 @@ import { readBenchConfig, type BenchConfig } from './bench.config.js';
 import { machineInfo } from './machine.js';
 import { formatMicro, type MicroResult } from './micro.js';
 import type { LoadRequest, LoadResult, ServerMessage, ServerSample } from './protocol.js';
-import { checkTargets, formatTable, formatTargets, summarize, type Measurement } from './summary.js';
+import { checkTargets, featureCosts, formatTable, formatTargets, summarize, type Measurement } from './summary.js';
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
 const LOADER = fileURLToPath(new URL('./load.js', import.meta.url));
 const MICRO = fileURLToPath(new URL('./micro.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
+const BASE_SUFFIX = '@base';
+
+/** The server script for a variant: this tree's, or the baseline checkout's for `<variant>@base`. */
+function serverOf(config: BenchConfig, variant: string): { script: string; variant: string } {
+  if (!variant.endsWith(BASE_SUFFIX)) return { script: SERVER, variant };
+  if (config.baseline === undefined) throw new Error(`bench: variant "${variant}" needs --baseline=DIR`);
+  return { script: resolve(config.baseline, '.build/bench/server.js'), variant: variant.slice(0, -BASE_SUFFIX.length) };
+}
 
 /** Waits for the next message of `type` from `child`, or fails after `timeoutMs`. */
 function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
@@ -69,10 +79,11 @@ async function stop(server: ChildProcess): Promise<void> {
 }
 
 async function measure(config: BenchConfig, loader: ChildProcess, variant: string, platform: string, round: number): Promise<Measurement> {
-  const server = fork(SERVER, [], {
+  const served = serverOf(config, variant);
+  const server = fork(served.script, [], {
     execPath: config.node,
     execArgv: config.serverArgs,
-    env: { ...process.env, BENCH_VARIANT: variant, BENCH_PLATFORM: platform },
+    env: { ...process.env, BENCH_VARIANT: served.variant, BENCH_PLATFORM: platform },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
@@ -121,6 +132,15 @@ function measuredTree(): string {
   }
 }
 
+/** The commit of the baseline checkout, for the results file. */
+function baselineTree(dir: string): string {
+  try {
+    return `${dir} at ${execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}`;
+  } catch {
+    return dir;
+  }
+}
+
 /** Every (variant, platform) pair once per round, started at a different place each round. */
 function schedule(variants: readonly string[], platforms: readonly string[], round: number): Array<[string, string]> {
   const pairs = platforms.flatMap((platform) => variants.map((variant) => [variant, platform] as [string, string]));
@@ -132,7 +152,10 @@ async function main(): Promise<void> {
   const config = readBenchConfig();
   const variants = config.variants ?? VARIANTS.map((v) => v.name);
   for (const name of variants) {
-    if (!VARIANTS.some((v) => v.name === name)) throw new Error(`bench: unknown variant "${name}"`);
+    const own = name.endsWith(BASE_SUFFIX) ? name.slice(0, -BASE_SUFFIX.length) : name;
+    if (!VARIANTS.some((v) => v.name === own)) throw new Error(`bench: unknown variant "${name}"`);
+    const { script } = serverOf(config, name);
+    if (!existsSync(script)) throw new Error(`bench: ${script} is missing (run npm run build:all in ${config.baseline})`);
   }
   const machine = machineInfo(config.node);
   const major = Number(/^v(\d+)/.exec(machine.node)?.[1]);
@@ -164,11 +187,13 @@ async function main(): Promise<void> {
 
   const rows = summarize(measurements, variants, config.platforms);
   const targets = checkTargets(measurements, config.platforms);
+  const costs = featureCosts(measurements, variants, config.platforms);
   const table = formatTable(rows);
   console.log(`\nnode ${machine.node} · ${machine.cpu} × ${machine.cores} · ${config.connections} connections · ` +
     `${config.warmupSeconds} s warm-up + ${config.durationSeconds} s × ${config.rounds} rounds\n`);
   console.log(table);
   console.log(`\n${formatTargets(targets)}`);
+  if (costs.length > 0) console.log(`\n${formatTargets(costs)}`);
   if (microResults.length > 0) console.log(`\n${formatMicro(microResults)}`);
   const hudError = measurements.filter((m) => m.variant === 'hud-error');
   if (hudError.length > 0) {
@@ -189,6 +214,8 @@ async function main(): Promise<void> {
         variants: VARIANTS.filter((v) => variants.includes(v.name)).map(({ name, description }) => ({ name, description })),
         summary: rows,
         targets,
+        costs,
+        baseline: config.baseline === undefined ? undefined : baselineTree(config.baseline),
         table,
         micro: microResults,
         microTable: microResults.length > 0 ? formatMicro(microResults) : undefined,

@@ -160,9 +160,43 @@ export function checkTargets(measurements: readonly Measurement[], platforms: re
   return checks;
 }
 
+/**
+ * What each default-on feature costs: its variant against the same app with the feature off,
+ * as the median of per-round CPU/request ratios, with the bound the docs promise.
+ */
+export const FEATURE_COSTS: ReadonlyArray<{ feature: string; on: string; off: string; bound: number }> = [
+  { feature: 'suspects counting', on: 'hud-handler', off: 'hud-handler-no-suspects', bound: 1.03 },
+  { feature: 'latency baseline', on: 'hud-handler', off: 'hud-handler-no-baseline', bound: 1.02 },
+  { feature: 'breadcrumbs from 3 Logger lines', on: 'hud-logging', off: 'hud-logging-no-breadcrumbs', bound: 1.02 },
+];
+
+/** How much slower than the baseline checkout still counts as "unchanged" on this noisy machine. */
+const BASE_BOUND = 1.1;
+
+/** The feature-cost checks, and `<variant>` against `<variant>@base` for every baseline variant run. */
+export function featureCosts(measurements: readonly Measurement[], variants: readonly string[], platforms: readonly string[]): TargetCheck[] {
+  const pairs = [
+    ...FEATURE_COSTS.map(({ feature, on, off, bound }) => ({ target: `${feature}: ${on} CPU/request <= ${bound} x ${off}`, on, off, bound })),
+    ...variants
+      .filter((v) => v.endsWith('@base') && variants.includes(v.slice(0, -'@base'.length)))
+      .map((base) => {
+        const on = base.slice(0, -'@base'.length);
+        return { target: `${on} CPU/request vs the baseline checkout (within noise: <= ${BASE_BOUND} x)`, on, off: base, bound: BASE_BOUND };
+      }),
+  ];
+  const checks: TargetCheck[] = [];
+  for (const platform of platforms) {
+    for (const { target, on, off, bound } of pairs) {
+      const ratio = roundRatio(measurements, platform, on, off, cpuOf);
+      if (ratio !== undefined) checks.push({ target, platform, measured: `${ratio.toFixed(3)} x`, met: ratio <= bound });
+    }
+  }
+  return checks;
+}
+
 const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** The table as Markdown, readable in a terminal and pasted as is into the README. */
+/** The table as Markdown, readable in a terminal and pasted as is into docs/performance.md. */
 export function formatTable(rows: readonly SummaryRow[]): string {
   const lines = [
     '| variant | platform | req/s (median) | × bare | p99 ms | CPU µs/req median (min–max) | × bare |',

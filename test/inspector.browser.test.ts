@@ -22,8 +22,8 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-/** The README shows this file; the test writes it on every run. */
-// The README's picture is refreshed on request (UPDATE_SCREENSHOT=1 npm test), so that an
+/** docs/inspector.md shows this file; the test writes it on every run. */
+// The picture in docs/inspector.md is refreshed on request (UPDATE_SCREENSHOT=1 npm test), so that an
 // ordinary run leaves the work tree as it found it; otherwise the shot goes to .build/.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'inspector.png')
@@ -218,7 +218,7 @@ describe('inspector in headless Chromium', () => {
     assert.deepEqual(dialogs, []);
   });
 
-  it('takes a screenshot of the page (the README picture, with UPDATE_SCREENSHOT=1)', async () => {
+  it('takes a screenshot of the page (the picture in docs/inspector.md, with UPDATE_SCREENSHOT=1)', async () => {
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     // the top of the page: counters, filter, the grouped table and the newest records
     const height = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);

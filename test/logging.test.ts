@@ -111,7 +111,7 @@ describe('nestjs-pino: log lines carry the invocation context', () => {
   });
 });
 
-/** The README's Nest `ConsoleLogger` path: JSON lines with the invocation's context. */
+/** docs/opentelemetry-logging.md's Nest `ConsoleLogger` path: JSON lines with the invocation's context. */
 class HudConsoleLogger extends ConsoleLogger {
   protected override getJsonLogObject(message: unknown, options: { context: string; logLevel: LogLevel }) {
     // the logger's own fields win over a context key of the same name

@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { setContext } from 'nestjs-hud';
 
-/** The seed's pattern: who is calling, taken from the request headers. */
+/** Who is calling, taken from the request headers. */
 @Injectable()
 export class ClientContextMiddleware implements NestMiddleware {
   use(req: { headers: Record<string, string | string[] | undefined> }, _res: unknown, next: () => void) {

@@ -27,9 +27,9 @@ async function bootstrap() {
     `A failing TCP message (kind "rpc") sent by a request (kind "http"), two records:\n  curl -s -X POST ${base}/reservations -H 'content-type: application/json' -H 'x-client-id: acme' -d '{"sku":"sku-42","quantity":2}'`,
   );
   logger.log(
-    `An event listener that outlives the request and sometimes fails:\n  curl -s -X POST ${base}/orders/42/ship -H 'x-client-id: acme'`,
+    `An event listener that outlives the request and fails on purpose about one time in two:\n  curl -s -X POST ${base}/orders/42/ship -H 'x-client-id: acme'`,
   );
-  logger.log('A background job, inventory.sync, runs every 20 s and fails about one time in three.');
+  logger.log('A background job, inventory.sync, runs every 30 s; every tenth run fails on purpose (a record of kind "job").');
   if (redisUrl) {
     logger.log(
       `A BullMQ job that fails on both attempts:\n  curl -s -X POST ${base}/emails -H 'content-type: application/json' -d '{"to":"bounce@example.com"}'`,

@@ -14,7 +14,7 @@ export class OrdersController {
     private readonly events: EventEmitter2,
   ) {}
 
-  /** Always fails: one forensics record with the caller's context (the contract's example). */
+  /** Always fails: one forensics record with the caller's context. */
   @Post()
   @SetHudContext({ feature: 'checkout-v2' })
   create(@Body() dto: CreateOrderDto, @HudContext('client_id') clientId?: string) {

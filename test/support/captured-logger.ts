@@ -5,6 +5,11 @@ export type LogLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 export interface LogEntry {
   level: LogLevel;
   message: string;
+  /**
+   * Everything a console logger would print of the entry: the message (an Error's stack) and
+   * the other string arguments (Nest 11 passes a stack that way), the context left out.
+   */
+  text: string;
   /** The Nest logger context (`'Hud'`, `'HudForensics'`, ...), when one was given. */
   context: string | undefined;
 }
@@ -47,10 +52,13 @@ export class CapturedLogger implements LoggerService {
 
   private keep(level: LogLevel, message: unknown, params: unknown[]) {
     const last = params[params.length - 1];
+    const context = typeof last === 'string' ? last : undefined;
+    const printed = context === undefined ? params : params.slice(0, -1);
     this.entries.push({
       level,
       message: message instanceof Error ? message.message : String(message),
-      context: typeof last === 'string' ? last : undefined,
+      text: [message instanceof Error ? (message.stack ?? String(message)) : String(message), ...printed.filter((p) => typeof p === 'string')].join('\n'),
+      context,
     });
   }
 }
