@@ -251,7 +251,7 @@ export class HudOptions {
   @Min(1, { message: 'exportTimeoutMs must be an integer >= 1' })
   exportTimeoutMs = 5000;
 
-  /** The most shutdown waits, in all, for the exporters to get what was queued and shut down. Default: `5000`. */
+  /** The most `app.close()` takes in all (from its start), however the exporters behave. Default: `5000`. */
   @IsInt({ message: 'shutdownTimeoutMs must be an integer >= 1' })
   @Min(1, { message: 'shutdownTimeoutMs must be an integer >= 1' })
   shutdownTimeoutMs = 5000;

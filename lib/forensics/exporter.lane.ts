@@ -65,11 +65,11 @@ export class ExporterLane {
     if (!this.running) void this.drain();
   }
 
-  /** Resolves once nothing is queued or in flight, then lets the exporter flush (`forceFlush`). */
+  /** Resolves once nothing is queued or in flight, then lets the exporter flush (`forceFlush`), unless it was shut down. */
   async flush(): Promise<void> {
     await this.idle();
     const exporter = this.exporter;
-    if (typeof exporter.forceFlush === 'function' && !this.abandoned) await this.call('forceFlush', () => exporter.forceFlush!());
+    if (typeof exporter.forceFlush === 'function' && !this.closed) await this.call('forceFlush', () => exporter.forceFlush!());
   }
 
   /** Exports everything queued, then shuts the exporter down; later records are only counted. */
