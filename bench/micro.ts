@@ -14,6 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { getContext, HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
 import { median } from './summary.js';
+// The counters themselves (not public API): the one case that times counting alone.
+import { HudSuspectsOptions } from '../lib/analysis/suspects/hud-suspects.options.js';
+import { SuspectCounters } from '../lib/analysis/suspects/suspect.counters.js';
+import { OUTCOME_OK } from '../lib/analysis/suspects/value.table.js';
 
 export interface MicroResult {
   name: string;
@@ -98,6 +102,13 @@ export async function runMicro(): Promise<MicroResult[]> {
   const COPY_FLOOR = 'floor: copy of the store (3 keys)';
   const failure = new Error('micro failure');
   const BATCH = 1_000;
+  const noSuspects = await NestFactory.createApplicationContext(
+    HudModule.forRoot({ exporters: [memory], rateLimit: false, slowThresholdMs: false, suspects: false }),
+    { logger: false },
+  );
+  const hudNoSuspects = noSuspects.get(HudContextService);
+  const counters = new SuspectCounters(new HudSuspectsOptions(), () => false);
+  const NO_SUSPECTS = 'HudContextService.run + setContext (3 keys), suspects: false';
 
   const cases: MicroCase[] = [
     {
@@ -129,6 +140,29 @@ export async function runMicro(): Promise<MicroResult[]> {
       iterations: N,
       batch: (n) => {
         for (let i = 0; i < n; i++) hud.run('micro', () => setContext(values));
+      },
+    },
+    {
+      name: NO_SUSPECTS,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hudNoSuspects.run('micro', () => setContext(values));
+      },
+    },
+    {
+      name: 'HudContextService.run + setContext (3 keys), suspects on (default)',
+      floor: NO_SUSPECTS,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hud.run('micro', () => setContext(values));
+      },
+    },
+    {
+      name: 'suspects: counting one invocation (3 keys)',
+      iterations: N,
+      batch: (n) => {
+        const now = performance.now();
+        for (let i = 0; i < n; i++) counters.count('GET /hello', 'http', values, true, OUTCOME_OK, now + i * 1e-3);
       },
     },
     {
@@ -195,6 +229,7 @@ export async function runMicro(): Promise<MicroResult[]> {
   ];
   const results = await timeAll(cases);
   await app.close();
+  await noSuspects.close();
   if (sink === -1) console.log('unreachable');
   return results;
 }

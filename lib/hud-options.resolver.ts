@@ -7,6 +7,8 @@ import {
   HudRateLimit,
   type HudModuleOptions,
 } from './hud.options.js';
+import { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
+import { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
 
 const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
   'service',
@@ -16,6 +18,7 @@ const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
   'contextSchema',
   'inspector',
   'propagation',
+  'metrics',
 ]);
 
 /** Copies `input` over a fresh instance of `Target`, so its defaults fill the gaps. */
@@ -30,6 +33,8 @@ const NESTED_OPTIONS: ReadonlyArray<[string, new () => object]> = [
   ['rateLimit', HudRateLimit],
   ['inspector', HudInspectorOptions],
   ['propagation', HudPropagationOptions],
+  ['suspects', HudSuspectsOptions],
+  ['metrics', HudMetricsOptions],
 ];
 
 /** The fields a nested option accepts, for messages. */
@@ -94,6 +99,10 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   if (given.propagation !== undefined) {
     options.propagation = withDefaults(HudPropagationOptions, given.propagation) as HudPropagationOptions;
   }
+  if (given.suspects !== undefined && given.suspects !== false) {
+    options.suspects = withDefaults(HudSuspectsOptions, given.suspects) as HudSuspectsOptions;
+  }
+  if (given.metrics !== undefined) options.metrics = withDefaults(HudMetricsOptions, given.metrics) as HudMetricsOptions;
   problems.push(...messagesOf(validateSync(options, { forbidUnknownValues: false })));
   if (problems.length > 0) {
     throw new Error(`HudModule: invalid options:\n  - ${[...new Set(problems)].join('\n  - ')}`);

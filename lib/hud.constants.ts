@@ -21,3 +21,8 @@ export const HUD_ROUTE_HANDLER_WRAPPED = Symbol.for('nestjs-hud.route-handler-wr
 export const NEST_PATH_METADATA = 'path';
 export const NEST_METHOD_METADATA = 'method';
 export const NEST_INTERCEPTORS_METADATA = '__interceptors__';
+/**
+ * Most problems (dropped keys, truncations) a record lists, a warning names and a strict-mode
+ * error lists; the total is counted beside them. Hostile input cannot make any of them large.
+ */
+export const MAX_LISTED_PROBLEMS = 20;

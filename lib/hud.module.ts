@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { BullMqBinding } from './binding/bullmq.binding.js';
+import { CqrsBinding } from './binding/jobs/cqrs.binding.js';
 import { ErrorObserverFilter } from './binding/error-observer.filter.js';
 import { HandlerBinding } from './binding/handler.installer.js';
 import { HttpBinding } from './binding/http.binding.js';
+import { HttpVersionBinding } from './binding/http/http-version.binding.js';
 import { RpcBinding } from './binding/rpc.binding.js';
 import { WsBinding } from './binding/ws.binding.js';
 import { HudContextService } from './context/hud-context.service.js';
@@ -17,6 +19,7 @@ import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
 import { HudRuntime } from './hud.runtime.js';
 import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
+import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
 
 /**
  * nestjs-hud: per-invocation context and forensics records. Global; import once in the root
@@ -48,12 +51,15 @@ import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
     },
     HudContextService,
     HttpBinding,
+    HttpVersionBinding,
     RpcBinding,
     BullMqBinding,
+    CqrsBinding,
     WsBinding,
     HudLifecycle,
     HandlerBinding,
     OpenTelemetryBridge,
+    HudMetricsInstaller,
     HudInspector,
     // When disabled, the factory returns null and Nest registers no filter.
     {

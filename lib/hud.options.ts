@@ -13,6 +13,8 @@ import {
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { BAGGAGE_KEY } from './propagation/hud-context.codec.js';
+import { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
+import { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
 
 /** A class whose properties carry class-validator decorators. */
 export type HudContextSchema = new (...args: never[]) => object;
@@ -265,6 +267,23 @@ export class HudOptions {
   @IsOptional()
   @ValidateNested()
   propagation?: HudPropagationOptions;
+
+  /**
+   * Counting of every invocation's context values, for `HudForensics.suspects()`; `false`
+   * turns it off. Default: `{ maxKeys: 16, maxValuesPerKey: 20, maxNames: 200, windowMs: 900_000, minFailures: 5 }`.
+   */
+  @ValidateIf((options: HudOptions) => options.suspects !== false)
+  @ValidateBy(
+    { name: 'isSuspects', validator: { validate: (v) => v instanceof HudSuspectsOptions } },
+    { message: 'suspects must be { keys?, maxKeys, maxValuesPerKey, maxNames, windowMs, minFailures } or false' },
+  )
+  @ValidateNested()
+  suspects: HudSuspectsOptions | false = new HudSuspectsOptions();
+
+  /** OpenTelemetry counter `hud.invocations` and histogram `hud.invocation.duration`. Default: off. */
+  @IsOptional()
+  @ValidateNested()
+  metrics?: HudMetricsOptions;
 }
 
 /**
@@ -292,4 +311,6 @@ export interface HudModuleOptions {
   shutdownTimeoutMs?: number;
   inspector?: Partial<HudInspectorOptions> & { token: string };
   propagation?: Partial<HudPropagationOptions>;
+  suspects?: Partial<HudSuspectsOptions> | false;
+  metrics?: Partial<HudMetricsOptions>;
 }

@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { HudContextProblem, HudContextValue, HudInvocationKind } from './context/context-value.types.js';
 import { Invocation } from './context/invocation.js';
+import { ContextProblemWarnings } from './context/context-problem.warnings.js';
 import type { HudOptions } from './hud.options.js';
 import type { HudForensics } from './forensics/hud-forensics.js';
 import { decideTrigger } from './forensics/failure.detector.js';
 import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
+import { invocationAnalysisOf } from './analysis/invocation.analysis.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
@@ -21,9 +23,12 @@ const MAX_REMEMBERED_WARNINGS = 1000;
 export class HudRuntime {
   readonly logger = new Logger('Hud');
   private readonly warned = new Set<string>();
+  /** Warnings about bad context: a budget apart, so that bad input cannot silence the others. */
+  private readonly problemWarnings = new ContextProblemWarnings(this.logger);
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
+  private readonly analysis = invocationAnalysisOf(this.options);
 
   constructor(
     readonly options: HudOptions,
@@ -58,6 +63,7 @@ export class HudRuntime {
     queueMicrotask(() => (invocation.released = true));
     invocation.durationMs = performance.now() - invocation.startedAtMs;
     const trigger = decideTrigger(invocation, this.options);
+    this.analysis.observe(invocation, trigger); // every invocation, before the rate limit
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);
   }
 
@@ -80,9 +86,7 @@ export class HudRuntime {
   }
 
   warnAboutProblems(problems: readonly HudContextProblem[]): void {
-    for (const { key, reason } of problems) {
-      this.warnOnce(`${key}\u0000${reason}`, `setContext: "${key}" ${reason}. Other keys of the call were kept.`);
-    }
+    this.problemWarnings.warn(problems);
   }
 
   /** Logs a warning the first time `id` is seen, so a hot path cannot flood the log. */

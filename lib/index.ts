@@ -1,6 +1,14 @@
 export { HudModule } from './hud.module.js';
 export type { HudModuleOptions, HudCaptureStatus, HudContextSchema } from './hud.options.js';
 export { HudOptions, HudLimits, HudRateLimit, HudInspectorOptions, HudPropagationOptions } from './hud.options.js';
+export { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
+export { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
+export type {
+  HudSuspect,
+  HudSuspectReport,
+  HudSuspectFilter,
+  HudSuspectTrigger,
+} from './analysis/suspects/hud-suspect-report.interface.js';
 export { setContext, getContext } from './context/set-context.js';
 export { HudContextService } from './context/hud-context.service.js';
 export { HudContextValidationError } from './context/context-validation.error.js';

@@ -7,7 +7,7 @@ import { BullModule, getQueueToken, Processor, WorkerHost } from '@nestjs/bullmq
 import type { Job, Queue } from 'bullmq';
 import { getContext, HudForensics, HudInvocation, HudModule, MemoryExporter, setContext, type ForensicsRecord } from 'nestjs-hud';
 import { delay, randomInt, type RunningContext } from './support/app-context.js';
-import { REDIS_HOST, REDIS_PORT, requireRedis, uniqueName } from './support/redis-required.js';
+import { requireRedis, uniqueName } from './support/redis.js';
 
 interface EmailJob {
   to: string;
@@ -52,17 +52,21 @@ class DigestProcessor extends WorkerHost {
   }
 }
 
-@Module({
-  imports: [
-    // BullModule first: its workers bind `process` at its onModuleInit, which then runs
-    // before HudModule's; the binding must have wrapped it already
-    BullModule.forRoot({ connection: { host: REDIS_HOST, port: REDIS_PORT }, prefix: PREFIX }),
-    BullModule.registerQueue({ name: EMAILS }, { name: DIGESTS }),
-    HudModule.forRoot({ exporters: [records], rateLimit: false, slowThresholdMs: 10_000 }),
-  ],
-  providers: [EmailProcessor, DigestProcessor],
-})
-class WorkerAppModule {}
+/** The worker app, on the Redis server the test run started. */
+function workerAppModule(connection: { host: string; port: number }) {
+  @Module({
+    imports: [
+      // BullModule first: its workers bind `process` at its onModuleInit, which then runs
+      // before HudModule's; the binding must have wrapped it already
+      BullModule.forRoot({ connection, prefix: PREFIX }),
+      BullModule.registerQueue({ name: EMAILS }, { name: DIGESTS }),
+      HudModule.forRoot({ exporters: [records], rateLimit: false, slowThresholdMs: 10_000 }),
+    ],
+    providers: [EmailProcessor, DigestProcessor],
+  })
+  class WorkerAppModule {}
+  return WorkerAppModule;
+}
 
 /** Waits until the job reached one of `states` (bounded). */
 async function waitForState(queue: Queue, id: string, states: string[], timeoutMs = 10_000): Promise<string> {
@@ -83,9 +87,9 @@ describe('BullMQ processors (real Redis)', () => {
   const forJob = (id: string | undefined): ForensicsRecord[] => records.records.filter((r) => r.invocation.job?.jobId === id);
 
   before(async () => {
-    await requireRedis();
+    const connection = await requireRedis();
     // a worker as it usually runs: a standalone application context, no HTTP server
-    const app = await NestFactory.createApplicationContext(WorkerAppModule, { logger: false });
+    const app = await NestFactory.createApplicationContext(workerAppModule(connection), { logger: false });
     running = { app, close: () => app.close() };
     emails = running.app.get<Queue>(getQueueToken(EMAILS));
     digests = running.app.get<Queue>(getQueueToken(DIGESTS));

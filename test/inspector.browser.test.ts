@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Body, Controller, Get, Module, Param, Post, ServiceUnavailableException } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Post, Query, ServiceUnavailableException } from '@nestjs/common';
 import { HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startHttpApp, type RunningApp } from './support/http-app.js';
+import { testService } from './support/test-services.js';
 
 const TOKEN = 'on-call-token-1c9e';
 const SCRIPT_VALUE = '<script>window.__hudPwned = true; alert("pwned")</script>';
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -56,6 +56,13 @@ class ShopController {
     return { ok: true };
   }
 
+  @Get('cart')
+  cart(@Query('fail') fail?: string) {
+    setContext({ cart_items: 2 });
+    if (fail === '1') throw new Error('cart pricing failed: currency table missing for the pro price list');
+    return { ok: true };
+  }
+
   @Post('support/tickets')
   ticket(@Body() body: { subject: string }) {
     setContext({ subject: body.subject });
@@ -77,6 +84,17 @@ class ShopController {
   controllers: [ShopController],
 })
 class ShopModule {}
+
+/** 40 cart requests, 10 of them pro, and 8 of those fail: user_tier = pro is the suspect. */
+async function makeSuspect(url: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const pro = i % 4 === 0;
+    const response = await fetch(`${url}/cart?fail=${pro && i < 32 ? 1 : 0}`, {
+      headers: { 'x-client-id': 'umbrella', 'x-user-tier': pro ? 'pro' : 'free', 'x-request-id': `req-${i}` },
+    });
+    await response.arrayBuffer();
+  }
+}
 
 async function makeFailures(url: string): Promise<void> {
   let requestId = 1000;
@@ -139,13 +157,16 @@ describe('inspector in headless Chromium', () => {
   const dialogs: string[] = [];
 
   before(async () => {
-    assert.ok(statSync(CHROMIUM).isFile(), `Debian's chromium is needed at ${CHROMIUM} (.ci/run installs it)`);
+    // Debian's chromium, found (or installed) by test/run.mjs; never a downloaded browser
+    const chromiumPath = testService('HUD_TEST_CHROMIUM');
+    assert.ok(statSync(chromiumPath, { throwIfNoEntry: false })?.isFile(), `HUD_TEST_CHROMIUM is ${chromiumPath}, which is not a file`);
     running = await startHttpApp('express', { imports: [ShopModule] });
+    await makeSuspect(running.url);
     await makeFailures(running.url);
     await running.app.get(HudForensics).flush();
     userDataDir = mkdtempSync(join(tmpdir(), 'hud-chromium-'));
     browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath,
       headless: true,
       args: CHROMIUM_FLAGS,
       viewport: { width: 1280, height: 900 },
@@ -185,11 +206,12 @@ describe('inspector in headless Chromium', () => {
         ['GET /orders/:id', 'http', '2', 'error 2', '503'],
         ['POST /support/tickets', 'http', '1', 'error 1', '500'],
         ['GET /reports/daily', 'http', '1', 'duration 1', '200'],
+        ['GET /cart', 'http', '8', 'error 8', '500'],
       ],
     );
     assert.ok(rows.every((row) => /ago$/.test(row[3])), 'last seen is shown');
 
-    assert.equal(await page.locator('article.record').count(), 7);
+    assert.equal(await page.locator('article.record').count(), 15);
     const newest = page.locator('article.record').first();
     assert.match((await newest.locator('header').textContent()) ?? '', /error\s*POST \/orders/);
     assert.deepEqual((await shownContexts(page))[0], {
@@ -243,7 +265,7 @@ describe('inspector in headless Chromium', () => {
         ['POST /support/tickets', '1'],
       ],
     );
-    assert.match((await page.locator('p.active').textContent()) ?? '', /client_id = acme: 4 of 7 records/);
+    assert.match((await page.locator('p.active').textContent()) ?? '', /client_id = acme: 4 of 15 records/);
 
     // a context value is a link to every record holding it
     await Promise.all([page.waitForURL(/value=initech/), page.goto(`${running.url}/_hud?token=${TOKEN}`).then(() => page.click('a:text-is("initech")'))]);
@@ -258,6 +280,32 @@ describe('inspector in headless Chromium', () => {
     assert.equal(await page.locator('article.record:not([hidden])').count(), 2);
     assert.equal(await page.locator('#hud-shown').textContent(), '2');
     await search.fill('');
-    assert.equal(await page.locator('article.record:not([hidden])').count(), 7);
+    assert.equal(await page.locator('article.record:not([hidden])').count(), 15);
+  });
+
+  it("shows each name's suspects, each a link to the records holding that value", async () => {
+    await page.goto(`${running.url}/_hud?token=${TOKEN}`);
+    const suspects = page.locator('#hud-suspects article');
+    assert.equal(await suspects.count(), 1);
+    assert.match((await suspects.locator('h3').textContent()) ?? '', /GET \/cart\s*8 failing of 40 calls in the last 15 min/);
+    assert.match(
+      (await suspects.locator('li').first().textContent()) ?? '',
+      /^user_tier = pro: 8 of 8 failures \(100 %\), 25 % of calls, 4\.0× \(p \d\.\de-\d+\)$/,
+    );
+    await Promise.all([page.waitForURL(/value=pro/), suspects.locator('a', { hasText: 'user_tier = pro' }).click()]);
+    assert.match(page.url(), /[?&]key=user_tier&value=pro&name=GET\+%2Fcart&token=/);
+    const contexts = await shownContexts(page);
+    assert.equal(contexts.length, 8);
+    assert.ok(contexts.every((context) => context.user_tier === 'pro' && context.client_id === 'umbrella'));
+  });
+
+  it('serves suspects.json behind the same token', async () => {
+    assert.equal((await fetch(`${running.url}/_hud/suspects.json`)).status, 401);
+    const response = await fetch(`${running.url}/_hud/suspects.json`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(response.status, 200);
+    const { reports } = (await response.json()) as { reports: Array<{ name: string; trigger: string; failures: number; suspects: Array<{ key: string; value: unknown }> }> };
+    const cart = reports.find((r) => r.name === 'GET /cart' && r.trigger === 'failure');
+    assert.deepEqual(cart?.suspects.map((s) => [s.key, s.value]), [['user_tier', 'pro']]);
+    assert.equal(cart?.failures, 8);
   });
 });

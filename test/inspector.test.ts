@@ -149,6 +149,21 @@ for (const platform of PLATFORMS) {
       await forensics.flush();
       assert.equal(forensics.stats().recorded, before + 1);
     });
+
+    it('never records the inspector under the URL variants its router serves too', async () => {
+      // Express routes case-insensitively; Fastify decodes %5F to "_" before it routes
+      const variants = platform === 'express' ? ['/_HUD', '/_Hud/', '/_HUD/records.json'] : ['/%5Fhud', '/%5fhud/records.json'];
+      const forensics = running.app.get(HudForensics);
+      await forensics.flush();
+      const before = forensics.stats().recorded;
+      for (const path of variants) {
+        const response = await fetch(`${running.url}${path}`);
+        await response.text();
+        assert.equal(response.status, 401, `${path} reaches the inspector (which asks for its token)`);
+      }
+      await forensics.flush();
+      assert.equal(forensics.stats().recorded, before);
+    });
   });
 }
 

@@ -18,6 +18,7 @@ import {
 } from 'nestjs-hud';
 import { expectRecord, HudTestingModule, MemoryExporter, runInInvocation } from 'nestjs-hud/testing';
 import { startHttpApp, type RunningApp } from './support/http-app.js';
+import { requireRedis } from './support/redis.js';
 
 const KEYS = ['client_id', 'request_id', 'attempt', 'express', 'flags'];
 const propagation: HudModuleOptions['propagation'] = { keys: KEYS };
@@ -121,14 +122,15 @@ describe('propagation between services over loopback', () => {
       transport: Transport.TCP,
       options: { host: '127.0.0.1', port: 0 },
     });
-    // Fails loudly (no skip) when no redis-server listens on 127.0.0.1:6379.
+    // Fails loudly (no skip), saying why, when the run's Redis is not there.
+    const redisAt = await requireRedis();
     billingRedis = await startMicroservice(redisController(REDIS_PATTERN), {
       transport: Transport.REDIS,
-      options: { host: '127.0.0.1', port: 6379, retryAttempts: 0 },
+      options: { ...redisAt, retryAttempts: 0 },
     });
     const tcpPort = (billingTcp.app.unwrap<Server>().address() as AddressInfo).port;
     const tcp = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: tcpPort } });
-    const redis = ClientProxyFactory.create({ transport: Transport.REDIS, options: { host: '127.0.0.1', port: 6379 } });
+    const redis = ClientProxyFactory.create({ transport: Transport.REDIS, options: redisAt });
     clients.push(tcp, redis);
     orders = await startHttpApp('express', {
       imports: [HudTestingModule.forRoot({ service: 'orders', fromHeaders: { client_id: 'x-client-id', request_id: 'x-request-id' }, propagation })],
@@ -314,5 +316,39 @@ describe('propagation limits and defaults', () => {
       Test.createTestingModule({ imports: [HudTestingModule.forRoot({ propagation: { keys: ['client id'] } })] }).compile(),
       /propagation\.keys must be an array of context keys/,
     );
+  });
+
+  it('refuses, at boot, a client it cannot attach metadata to, instead of silently sending nothing', () => {
+    assert.throws(() => withHudPropagation({ send: () => undefined }), /withHudPropagation: this client has neither setOnDispatchHook .* nor a packet serializer/);
+  });
+});
+
+describe('propagation of text with emoji', () => {
+  @Controller('outbound')
+  class OutboundController {
+    constructor(private readonly hud: HudContextService) {}
+
+    @Get()
+    headers() {
+      // 1,023 characters and an emoji: 1,025 code units, cut at limits.maxStringLength (1024)
+      setContext({ note: `${'a'.repeat(1023)}😀`, mood: '😀', half: 'x\ud83d' });
+      return this.hud.outboundHeaders();
+    }
+  }
+
+  it('outboundHeaders() never throws: a cut never splits the emoji, and a lone surrogate is sent as U+FFFD', async () => {
+    const running = await startHttpApp('express', {
+      imports: [HudTestingModule.forRoot({ propagation: { keys: ['note', 'mood', 'half'] } })],
+      controllers: [OutboundController],
+    });
+    try {
+      const response = await fetch(`${running.url}/outbound`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), {
+        [HUD_CONTEXT_HEADER]: `note=${'a'.repeat(1023)},mood=%F0%9F%98%80,half=x%EF%BF%BD`,
+      });
+    } finally {
+      await running.close();
+    }
   });
 });

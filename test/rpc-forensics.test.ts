@@ -48,10 +48,10 @@ function expectEvent(id: string): Promise<void> {
   return promise;
 }
 
-/** The channel or pattern the message came on, read from the transport's own context. */
+/** The channel, topic or subject the message came on, read from the transport's own context. */
 function channelOf(ctx: ExecutionContext): string {
-  const rpc = ctx.switchToRpc().getContext<{ getPattern?: () => string; getChannel?: () => string }>();
-  return rpc.getPattern?.() ?? rpc.getChannel?.() ?? '?';
+  const rpc = ctx.switchToRpc().getContext<Partial<Record<'getPattern' | 'getChannel' | 'getTopic' | 'getSubject', () => string>>>();
+  return rpc.getPattern?.() ?? rpc.getChannel?.() ?? rpc.getTopic?.() ?? rpc.getSubject?.() ?? '?';
 }
 
 @Injectable()

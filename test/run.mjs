@@ -1,4 +1,9 @@
 // The test command. `npm test` builds, then runs this with no argument:
+//   0. installs what the tests need when it is missing (redis-server, mosquitto, nats-server,
+//      chromium: apt-get as root, else it stops with the command to run) and starts one Redis,
+//      one mosquitto and one nats-server on 127.0.0.1 for the whole run (runner/services.mjs);
+//      steps 1 and 2 read their addresses from HUD_TEST_* variables. They are stopped when
+//      the run ends, however it ends.
 //   1. every compiled test file (.build/test/**/*.test.js) on this Node (the machine's, 20),
 //   2. the same files on Node 24 (installed from the npm registry into .node24/ when missing),
 //   3. the consumer smoke tests (test/consumers/): the packed tarball installed into a Nest 11
@@ -6,13 +11,14 @@
 // It ends with one line counting every test of all steps, and fails when any step fails or
 // when a step ran no test: a run that executes no test must not pass.
 //
-//   node test/run.mjs <filter>            step 1 only, files whose path contains <filter> (quick iteration)
+//   node test/run.mjs <filter>            steps 0 and 1 only, files whose path contains <filter> (quick iteration)
 //   node test/run.mjs --only=suite|node24|consumers [filter]
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boundedSpawn } from './runner/bounded-spawn.mjs';
 import { ensureNode24 } from './runner/node24.mjs';
+import { withTestServices } from './runner/services.mjs';
 
 const SUITE_TIMEOUT_MS = 20 * 60_000;
 const CONSUMERS_TIMEOUT_MS = 15 * 60_000;
@@ -65,10 +71,7 @@ async function runTests(label, node, args, env = process.env, timeoutMs = SUITE_
 
 function suiteArgs(filter) {
   const files = findTests('.build/test').filter((f) => !filter || f.includes(filter)).sort();
-  if (files.length === 0) {
-    console.error('test/run.mjs: no test files found under .build/test' + (filter ? ` matching "${filter}"` : ''));
-    process.exit(1);
-  }
+  if (files.length === 0) throw new Error('no test files found under .build/test' + (filter ? ` matching "${filter}"` : ''));
   return ['--expose-gc', '--test-concurrency=2', '--test-timeout=120000', ...files];
 }
 
@@ -86,26 +89,34 @@ if (!steps.every((s) => ['suite', 'node24', 'consumers'].includes(s))) {
   process.exit(1);
 }
 
-const results = [];
-let node24;
-for (const step of steps) {
-  try {
-    if (step === 'suite') {
-      results.push(await runTests(`suite on Node ${process.version}`, process.execPath, suiteArgs(filter)));
-    } else if (step === 'node24') {
-      node24 ??= await ensureNode24();
-      results.push(await runTests(`suite on Node ${await nodeVersion(node24)}`, node24, suiteArgs(filter)));
-    } else {
-      node24 ??= await ensureNode24();
-      const env = { ...process.env, HUD_CONSUMER_RUNTIMES: JSON.stringify([process.execPath, node24]) };
-      const file = join('test', 'consumers', 'consumers.smoke.mjs');
-      results.push(await runTests('consumer smoke tests (npm pack → Nest 11 CJS app, Nest 12 ESM app)', process.execPath, ['--test-timeout=600000', file], env, CONSUMERS_TIMEOUT_MS));
+/** Runs the steps in order; a step that throws counts as one failed test. */
+async function runSteps(serviceEnv) {
+  const results = [];
+  const env = { ...process.env, ...serviceEnv };
+  let node24;
+  for (const step of steps) {
+    try {
+      if (step === 'suite') {
+        results.push(await runTests(`suite on Node ${process.version}`, process.execPath, suiteArgs(filter), env));
+      } else if (step === 'node24') {
+        node24 ??= await ensureNode24();
+        results.push(await runTests(`suite on Node ${await nodeVersion(node24)}`, node24, suiteArgs(filter), env));
+      } else {
+        node24 ??= await ensureNode24();
+        const consumerEnv = { ...env, HUD_CONSUMER_RUNTIMES: JSON.stringify([process.execPath, node24]) };
+        const file = join('test', 'consumers', 'consumers.smoke.mjs');
+        results.push(await runTests('consumer smoke tests (npm pack → Nest 11 CJS app, Nest 12 ESM app)', process.execPath, ['--test-timeout=600000', file], consumerEnv, CONSUMERS_TIMEOUT_MS));
+      }
+    } catch (error) {
+      console.error(`test/run.mjs: ${step}: ${error instanceof Error ? error.message : String(error)}`);
+      results.push({ label: step, ok: false, seconds: 0, pass: 0, fail: 1, skipped: 0 });
     }
-  } catch (error) {
-    console.error(`test/run.mjs: ${step}: ${error instanceof Error ? error.message : String(error)}`);
-    results.push({ label: step, ok: false, seconds: 0, pass: 0, fail: 1, skipped: 0 });
   }
+  return results;
 }
+
+// The consumer apps run no broker: a consumers-only run starts nothing.
+const results = steps.some((s) => s === 'suite' || s === 'node24') ? await withTestServices(runSteps) : await runSteps({});
 
 console.log('\n=== summary ===');
 for (const r of results) {

@@ -88,5 +88,8 @@ describe('the sample (npm start) and npm run demo', () => {
     // the summary table the demo prints
     assert.match(output, /records written to/);
     assert.match(output, /POST \/orders/);
+    // and the suspects after it: one client's invoices fail far more often than the others'
+    assert.match(output, /Suspects[^\n]*\n\n  GET \/orders\/:id\/invoice: client_id = initech: 14 of 16 failures \(88 %\), 33 % of calls, 2\.6×/);
+    assert.doesNotMatch(output, /client_id = (acme|globex)/);
   });
 });

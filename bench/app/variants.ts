@@ -45,6 +45,15 @@ export const VARIANTS: readonly Variant[] = [
     },
   },
   {
+    name: 'hud-handler-no-suspects',
+    description: 'hud-handler with suspects: false (no per-value counting): the cost of suspects is the difference',
+    load: async () => {
+      const { HudModule } = await import('nestjs-hud');
+      const { HudHandlerController } = await import('./hud.controllers.js');
+      return { module: benchModule({ imports: [HudModule.forRoot({ suspects: false })], controllers: [HudHandlerController] }) };
+    },
+  },
+  {
     name: 'hud-headers',
     description: 'HudModule.forRoot({ fromHeaders }); the same 3 keys with no code',
     load: async () => {

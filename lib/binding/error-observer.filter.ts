@@ -4,8 +4,10 @@ import { currentInvocation } from '../context/invocation.storage.js';
 /**
  * An exception type no exception is ever an instance of. Nest asks each filter's `@Catch()`
  * types `exception instanceof Type`, so this hook sees every exception Nest's exception
- * layer considers for global filters (thrown in guards or middleware too, where no
- * interceptor runs) and answers "no": the app's own filters handle it exactly as before.
+ * layer considers for global filters (thrown in guards too, where no interceptor runs) and
+ * answers "no": the app's own filters handle it exactly as before. HTTP exceptions are
+ * noted earlier, before any filter (see `observeHttpExceptions`); this is for RPC and
+ * WebSocket guards.
  */
 class ObservedException {
   static [Symbol.hasInstance](exception: unknown): boolean {

@@ -1,5 +1,18 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Invocation } from '../context/invocation.js';
+import { cutText } from '../context/utf16.text.js';
+
+/** Longest operation name kept: the client chooses it, and names are kept (rate limit, records). */
+export const MAX_OPERATION_NAME_LENGTH = 100;
+
+/**
+ * A copy of `text` that shares no memory with it. The names graphql-js gives are slices of
+ * the request's text, and a slice can be a view that keeps the whole text (500 KB, say)
+ * reachable for as long as the name lives: in the rate limiter's table, in records.
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
+}
 
 /** The parts of graphql-js's `GraphQLResolveInfo` read here (the package is never imported). */
 interface ResolveInfoLike {
@@ -8,8 +21,8 @@ interface ResolveInfoLike {
 }
 
 /**
- * The name of a GraphQL invocation: `query GetOrder` for a named operation, else the
- * operation type and the root field, `mutation placeOrder`.
+ * The name of a GraphQL invocation: `query GetOrder` for a named operation (the name cut to
+ * 100 characters), else the operation type and the root field, `mutation placeOrder`.
  */
 export function graphqlOperationName(context: ExecutionContext): string | undefined {
   // a resolver's arguments are (root, args, context, info)
@@ -17,8 +30,10 @@ export function graphqlOperationName(context: ExecutionContext): string | undefi
   if (info === null || typeof info !== 'object') return undefined;
   const type = typeof info.operation?.operation === 'string' ? info.operation.operation : 'query';
   const operationName = info.operation?.name?.value;
-  if (typeof operationName === 'string' && operationName.length > 0) return `${type} ${operationName}`;
-  return typeof info.fieldName === 'string' ? `${type} ${info.fieldName}` : undefined;
+  if (typeof operationName === 'string' && operationName.length > 0) {
+    return detached(`${type} ${cutText(operationName, MAX_OPERATION_NAME_LENGTH)}`);
+  }
+  return typeof info.fieldName === 'string' ? detached(`${type} ${cutText(info.fieldName, MAX_OPERATION_NAME_LENGTH)}`) : undefined;
 }
 
 /**

@@ -7,36 +7,17 @@ import { HudRuntime } from '../hud.runtime.js';
 import { propagationPlanOf, readPropagatedContext } from '../propagation/context.propagation.js';
 import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
 import { inspectorPaths } from '../inspector/inspector.paths.js';
-
-/** Where the invocation of a request is kept on the request object, for the response hook. */
-const INVOCATION = Symbol('nestjs-hud.invocation');
+import { attachInvocation, rawResponseOf } from './http-invocation.slot.js';
+import { HttpResponseCompleter, nameOf, pathOf } from './http-response.completer.js';
+import { observeHttpExceptions } from './exceptions-handler.observer.js';
 
 type RequestHook = (this: unknown, req: any, res: any, done: (err?: unknown) => void) => unknown;
-type ResponseHook = (this: unknown, req: any, res: any, done?: (err?: unknown) => void) => unknown;
 
 /** The adapter slots nestjs-hud uses. Both built-in adapters run them before any middleware. */
 interface HookSlots {
   onRequestHook?: RequestHook;
-  onResponseHook?: ResponseHook;
   setOnRequestHook(hook: RequestHook): void;
-  setOnResponseHook(hook: ResponseHook): void;
   getType(): string;
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
-/** The route pattern of a request, once routed (`/orders/:id`); Express routes late. */
-function routeOf(req: any, isFastify: boolean): string | undefined {
-  return isFastify ? req.routeOptions?.url : req.route?.path;
-}
-
-/** `METHOD /route/:param`, the invocation name of a request. */
-function nameOf(req: any, isFastify: boolean): string {
-  return `${req.method} ${routeOf(req, isFastify) ?? '(no route)'}`;
 }
 
 /**
@@ -47,6 +28,10 @@ function nameOf(req: any, isFastify: boolean): string {
  * slot, so one set before ours is chained, never replaced. Ours is installed at application
  * bootstrap, after every module's `onModuleInit`: a hook the app sets in a constructor or in
  * `onModuleInit` (which run after ours would for the root module) is chained too.
+ *
+ * The invocation completes when the response closes (see `HttpResponseCompleter`): one
+ * `close` listener per request, and no response hook (the app keeps that slot to itself).
+ * Errors are noted before any exception filter runs (see `observeHttpExceptions`).
  */
 @Injectable()
 export class HttpBinding implements OnApplicationBootstrap {
@@ -60,10 +45,9 @@ export class HttpBinding implements OnApplicationBootstrap {
     // A standalone microservice (NestFactory.createMicroservice) has no HTTP adapter: null.
     if (!this.runtime.options.enabled || adapter == null || typeof adapter.setOnRequestHook !== 'function') return;
     const isFastify = adapter.getType() === 'fastify';
-    const startRequest = this.requestStarter(isFastify);
-    const finishRequest = this.responseFinisher(isFastify);
+    observeHttpExceptions();
+    const startRequest = this.requestStarter(isFastify, new HttpResponseCompleter(this.runtime, isFastify));
     const previousRequestHook = adapter.onRequestHook;
-    const previousResponseHook = adapter.onResponseHook;
     const isInspectorRequest = this.inspectorMatcher();
 
     adapter.setOnRequestHook(function (this: unknown, req, res, done) {
@@ -76,23 +60,17 @@ export class HttpBinding implements OnApplicationBootstrap {
         ? invocationStorage.run(invocation, done)
         : invocationStorage.run(invocation, () => previousRequestHook.call(this, req, res, done));
     });
-    adapter.setOnResponseHook(function (this: unknown, req, res, done) {
-      finishRequest(req, res);
-      if (previousResponseHook !== undefined) return previousResponseHook.call(this, req, res, done);
-      done?.();
-    });
   }
 
-  /** Recognises the inspector's two paths (with or without a trailing slash), when it is on. */
+  /** Recognises the inspector's paths (with or without a trailing slash), when it is on. */
   private inspectorMatcher(): ((url: string | undefined) => boolean) | undefined {
     const inspector = this.runtime.options.inspector;
     if (inspector === undefined) return undefined;
-    const { page, json } = inspectorPaths(inspector.path);
-    const paths = new Set([page, `${page}/`, json, `${json}/`]);
+    const paths = new Set(Object.values(inspectorPaths(inspector.path)).flatMap((path) => [path, `${path}/`]));
     return (url) => paths.has(pathOf(url));
   }
 
-  private requestStarter(isFastify: boolean): (req: any, res: any) => Invocation {
+  private requestStarter(isFastify: boolean, completer: HttpResponseCompleter): (req: any, res: any) => Invocation {
     const runtime = this.runtime;
     // One resolver per binding, not a closure per request: the name is read off the request.
     const resolveName = (invocation: Invocation) => nameOf(invocation.request, isFastify);
@@ -102,7 +80,9 @@ export class HttpBinding implements OnApplicationBootstrap {
     const propagates = propagationPlanOf(runtime.options) !== null;
     return (req, res) => {
       const invocation = runtime.startInvocation('http', '');
-      req[INVOCATION] = invocation;
+      const rawResponse = isFastify ? rawResponseOf(res) : res;
+      attachInvocation(rawResponse, invocation);
+      rawResponse.on('close', completer.onClose);
       invocation.request = req;
       invocation.response = res;
       invocation.nameResolver = resolveName;
@@ -120,26 +100,6 @@ export class HttpBinding implements OnApplicationBootstrap {
         }
       }
       return invocation;
-    };
-  }
-
-  private responseFinisher(isFastify: boolean): (req: any, res: any) => void {
-    const runtime = this.runtime;
-    return (req, res) => {
-      const invocation: Invocation | undefined = req[INVOCATION];
-      if (invocation === undefined || invocation.closed) return;
-      const route = routeOf(req, isFastify);
-      const statusCode: number = res.statusCode;
-      // a GraphQL operation re-labelled the invocation with its own name: keep it
-      if (invocation.kind === 'http') invocation.name = nameOf(req, isFastify);
-      invocation.nameResolver = undefined;
-      invocation.details.http = {
-        method: req.method,
-        route: route ?? '',
-        url: pathOf(isFastify ? req.raw?.url : req.originalUrl ?? req.url),
-        statusCode,
-      };
-      runtime.complete(invocation);
     };
   }
 }

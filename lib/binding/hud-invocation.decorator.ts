@@ -73,18 +73,21 @@ function callJoined(joined: Invocation, name: string, original: AnyMethod, thisA
   });
 }
 
+/** The name of a method's invocations, or how to work it out from the call's arguments. */
+export type InvocationNaming = string | ((args: readonly unknown[]) => string);
+
 /**
  * Wraps `original` so that each call runs as its own invocation of kind `job`, or joins the
  * current one. A BullMQ `Job` as first argument names the invocation `queue:jobName` (unless
  * `explicitName` is given) and fills the record's `job` details.
  */
-export function wrapMethodAsInvocation<F extends Function>(original: F, explicitName: string | undefined, defaultName: string): F {
+export function wrapMethodAsInvocation<F extends Function>(original: F, explicitName: string | undefined, naming: InvocationNaming): F {
   const method = original as unknown as AnyMethod;
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const runtime = runtimeFor(this);
     if (runtime === undefined || !runtime.options.enabled) return method.apply(this, args);
     const job = isBullMqJob(args[0]) ? args[0] : undefined;
-    const name = explicitName ?? (job !== undefined ? bullMqJobName(job) : defaultName);
+    const name = explicitName ?? (job !== undefined ? bullMqJobName(job) : typeof naming === 'string' ? naming : naming(args));
     const joined = currentInvocation();
     if (joined !== undefined) return callJoined(joined, name, method, this, args);
     const invocation = runtime.startInvocation('job', name);

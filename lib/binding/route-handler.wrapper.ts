@@ -6,15 +6,34 @@ import { HandlerExecutionContext } from './handler-execution-context.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
 import { copyMethodMetadata } from './method-metadata.js';
 
+/** A `StreamableFile` (of any copy of @nestjs/common): what Nest streams as the response body. */
+function isStreamableFile(value: unknown): value is { getStream(): unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { getStream?: unknown }).getStream === 'function' &&
+    typeof (value as { setErrorHandler?: unknown }).setErrorHandler === 'function'
+  );
+}
+
+/** Keeps the stream of a returned `StreamableFile`, whose failure no exception filter sees. */
+function noteBody<T>(value: T): T {
+  if (isStreamableFile(value)) {
+    const invocation = currentInvocation();
+    if (invocation !== undefined) invocation.bodyStream = value.getStream();
+  }
+  return value;
+}
+
 function observeOutcome(result: unknown, invocation: Invocation): unknown {
   if (isObservable(result)) return result.pipe(tap({ error: (error: unknown) => invocation.noteError(error) }));
   if (result instanceof Promise) {
-    return result.then(undefined, (error: unknown) => {
+    return result.then(noteBody, (error: unknown) => {
       invocation.noteError(error);
       throw error;
     });
   }
-  return result;
+  return noteBody(result);
 }
 
 /**

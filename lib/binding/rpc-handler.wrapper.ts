@@ -1,6 +1,8 @@
+import { isObservable } from 'rxjs';
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import { runHandlerCall } from './handler-result.settler.js';
+import { requestStreamWithin } from './rpc/request-stream.binding.js';
 
 /**
  * A handler as a Nest microservice server keeps it: called with `(data, context)`, it
@@ -26,7 +28,8 @@ export function isWrappedHandler(handler: MessageHandler): boolean {
  * interceptors, pipes, the handler and the exception filters. The wrapper keeps the
  * handler's `isEventHandler` and `extras`, and forwards `next` (chained event handlers)
  * to the original, so the server sees no difference. Each message is its own invocation,
- * even when a custom transport dispatches it from inside another one.
+ * even when a custom transport dispatches it from inside another one; a gRPC stream of
+ * incoming messages is one invocation, its messages delivered inside it.
  */
 export function wrapMessageHandler(
   runtime: HudRuntime,
@@ -39,6 +42,8 @@ export function wrapMessageHandler(
     const invocation = runtime.startInvocation('rpc', name);
     invocation.details.rpc = { ...rpc };
     readPropagatedRpcContext(invocation, args[1]); // (data, context)
+    // a gRPC request stream (@GrpcStreamMethod): its messages arrive outside the invocation
+    if (isObservable(args[0])) args[0] = requestStreamWithin(invocation, args[0]);
     return runHandlerCall(runtime, invocation, () => original.apply(this, args));
   } as MessageHandler;
 

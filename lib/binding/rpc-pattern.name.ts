@@ -1,3 +1,5 @@
+import { grpcMethodName } from './rpc/grpc-method.name.js';
+
 /**
  * Names of Nest's built-in transports, indexed by the value of the `Transport` enum of
  * `@nestjs/microservices`. Read here rather than imported: `@nestjs/microservices` is the
@@ -22,13 +24,15 @@ function stableJson(value: unknown, depth: number): string {
 }
 
 /**
- * The invocation name of a message pattern: a string pattern as it is, any other pattern
- * as JSON with sorted keys, so that `{ cmd: 'sum', v: 1 }` and `{ v: 1, cmd: 'sum' }` are
- * one name (one rate-limit bucket, one line on the inspector page).
+ * The invocation name of a message pattern: a string pattern as it is, a gRPC method's
+ * `Service/Method`, any other pattern as JSON with sorted keys, so that `{ cmd: 'sum', v: 1 }`
+ * and `{ v: 1, cmd: 'sum' }` are one name (one rate-limit bucket, one line on the inspector page).
  */
 export function patternName(pattern: unknown): string {
   if (typeof pattern === 'string') return pattern;
   try {
+    const grpcName = grpcMethodName(pattern);
+    if (grpcName !== undefined) return grpcName;
     return stableJson(pattern, 0);
   } catch {
     return String(pattern);

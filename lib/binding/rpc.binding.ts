@@ -2,8 +2,11 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Observable, Subscription } from 'rxjs';
 import { HudRuntime } from '../hud.runtime.js';
+import { propagationPlanOf } from '../propagation/context.propagation.js';
+import { keepReceivedMetadata } from '../propagation/packet-metadata.fallback.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
+import { grpcRouteName } from './rpc/grpc-method.name.js';
 
 /** What nestjs-hud needs of a microservice server; Nest's `Server` base class has it all. */
 interface MessageServer {
@@ -69,12 +72,16 @@ function instrumentServer(runtime: HudRuntime, target: unknown): void {
   if (server[INSTRUMENTED]) return;
   Object.defineProperty(server, INSTRUMENTED, { value: true });
   const transport = transportName(server);
+  // Nest 11's TcpContext has no getMetadata(): keep the propagated context off the raw packet
+  if (transport === 'TCP' && propagationPlanOf(runtime.options) !== null) keepReceivedMetadata(server);
 
   const wrapRegisteredHandlers = (): void => {
     const handlers = server.getHandlers();
     for (const [route, handler] of handlers) {
       if (typeof handler === 'function' && !isWrappedHandler(handler)) {
-        handlers.set(route, wrapMessageHandler(runtime, handler, patternName(route), transport));
+        // the gRPC server keys its handlers by their pattern's JSON: named `Service/Method` instead
+        const name = (transport === 'GRPC' ? grpcRouteName(route) : undefined) ?? patternName(route);
+        handlers.set(route, wrapMessageHandler(runtime, handler, name, transport));
       }
     }
   };

@@ -1,9 +1,15 @@
-import { HUD_VALIDATION_ERROR_BRAND } from '../hud.constants.js';
+import { HUD_VALIDATION_ERROR_BRAND, MAX_LISTED_PROBLEMS } from '../hud.constants.js';
 import type { HudContextProblem } from './context-value.types.js';
+
+function describe(listed: readonly HudContextProblem[], count: number): string {
+  const more = count > listed.length ? `; and ${count - listed.length} more` : '';
+  return `Invalid Hud context: ${listed.map((p) => `"${p.key}" ${p.reason}`).join('; ')}${more}`;
+}
 
 /**
  * Thrown by `setContext` / `HudContextService.set` in `strict` mode when any key of the
- * call is invalid. Nothing of that call is stored.
+ * call is invalid. Nothing of that call is stored. `problems` lists the first 20 problems,
+ * `problemCount` says how many there were.
  *
  * `instanceof` also holds for one thrown by the other build of the package (the CommonJS
  * copy a library `require`s, when the app `import`s the ESM copy, or the reverse).
@@ -13,8 +19,16 @@ import type { HudContextProblem } from './context-value.types.js';
 export class HudContextValidationError extends Error {
   override readonly name = 'HudContextValidationError';
 
-  constructor(readonly problems: readonly HudContextProblem[]) {
-    super(`Invalid Hud context: ${problems.map((p) => `"${p.key}" ${p.reason}`).join('; ')}`);
+  /** The first problems of the call (at most 20). */
+  readonly problems: readonly HudContextProblem[];
+  /** How many problems the call had in all. */
+  readonly problemCount: number;
+
+  constructor(problems: readonly HudContextProblem[]) {
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+    super(describe(listed, problems.length));
+    this.problems = listed;
+    this.problemCount = problems.length;
     Object.defineProperty(this, HUD_VALIDATION_ERROR_BRAND, { value: true });
   }
 

@@ -1,13 +1,14 @@
 import { FORBIDDEN_KEYS } from '../hud.constants.js';
 import type { HudLimits } from '../hud.options.js';
 import type { HudContextProblem, HudContextValue } from './context-value.types.js';
+import { cutText } from './utf16.text.js';
 
 /** Collects what was wrong with a call; `problems` stays undefined while all is well. */
 export interface ProblemSink {
   problems: HudContextProblem[] | undefined;
 }
 
-function report(sink: ProblemSink, key: string, reason: string): void {
+export function reportProblem(sink: ProblemSink, key: string, reason: string): void {
   (sink.problems ??= []).push({ key, reason });
 }
 
@@ -21,7 +22,7 @@ export function keyProblem(key: string, limits: HudLimits): string | undefined {
 
 /** How a key is shown in warnings and records: bounded, so a huge key cannot flood a log. */
 export function displayKey(key: string, limits: HudLimits): string {
-  return key.length > limits.maxKeyLength ? `${key.slice(0, limits.maxKeyLength)}…` : key;
+  return key.length > limits.maxKeyLength ? `${cutText(key, limits.maxKeyLength)}…` : key;
 }
 
 function describeType(value: unknown): string {
@@ -49,8 +50,8 @@ function scalarProblem(value: unknown): string | undefined {
 
 function truncateString(value: string, limits: HudLimits, sink: ProblemSink, key: string): string {
   if (value.length <= limits.maxStringLength) return value;
-  report(sink, key, `string truncated to limits.maxStringLength (${limits.maxStringLength}) from ${value.length} characters`);
-  return value.slice(0, limits.maxStringLength);
+  reportProblem(sink, key, `string truncated to limits.maxStringLength (${limits.maxStringLength}) from ${value.length} characters`);
+  return cutText(value, limits.maxStringLength);
 }
 
 function normalizeArray(
@@ -68,22 +69,22 @@ function normalizeArray(
     let item = value[i];
     const problem = scalarProblem(item);
     if (problem !== undefined) {
-      report(sink, key, `array item ${i}: ${problem}`);
+      reportProblem(sink, key, `array item ${i}: ${problem}`);
       return undefined;
     }
     if (itemType === undefined) itemType = typeof item;
     else if (typeof item !== itemType) {
-      report(sink, key, `array mixes ${itemType} and ${typeof item} items (one type per array)`);
+      reportProblem(sink, key, `array mixes ${itemType} and ${typeof item} items (one type per array)`);
       return undefined;
     }
     if (typeof item === 'string' && item.length > limits.maxStringLength) {
-      item = item.slice(0, limits.maxStringLength);
+      item = cutText(item, limits.maxStringLength);
       truncatedStrings = true;
     }
     copy[i] = item;
   }
-  if (truncatedStrings) report(sink, key, `array strings truncated to limits.maxStringLength (${limits.maxStringLength})`);
-  if (kept < length) report(sink, key, `array truncated to limits.maxArrayLength (${limits.maxArrayLength}) from ${length} items`);
+  if (truncatedStrings) reportProblem(sink, key, `array strings truncated to limits.maxStringLength (${limits.maxStringLength})`);
+  if (kept < length) reportProblem(sink, key, `array truncated to limits.maxArrayLength (${limits.maxArrayLength}) from ${length} items`);
   return copy as HudContextValue;
 }
 
@@ -102,7 +103,7 @@ export function normalizeValue(
   if (Array.isArray(value)) return normalizeArray(value, limits, sink, key);
   const problem = scalarProblem(value);
   if (problem !== undefined) {
-    report(sink, key, problem);
+    reportProblem(sink, key, problem);
     return undefined;
   }
   return value as number | boolean;

@@ -1,67 +1,18 @@
 import { HudContextValidationError } from './context-validation.error.js';
-import { displayKey, keyProblem, normalizeValue, type ProblemSink } from './context-value.normalizer.js';
+import { displayKey, reportProblem as report, type ProblemSink } from './context-value.normalizer.js';
 import type { HudContextValue } from './context-value.types.js';
 import type { Invocation } from './invocation.js';
 import { checkAgainstSchema } from './context-schema.checker.js';
+import { acceptEntry, argumentProblem, ARGUMENTS_KEY, keysOf, readLimit, readValue, reportReadStop } from './context-input.reader.js';
 import type { HudLimits } from '../hud.options.js';
+import { redactorOf } from '../forensics/redactor.registry.js';
 
-const ARGUMENTS_KEY = '(arguments)';
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** The accepted entries of one call, side by side, and what was wrong with it. */
 interface Batch extends ProblemSink {
   keys: string[];
   values: HudContextValue[];
-}
-
-function report(sink: ProblemSink, key: string, reason: string): void {
-  (sink.problems ??= []).push({ key, reason });
-}
-
-/** The value to store for one entry, or `undefined` when it is skipped or dropped (and reported). */
-function acceptEntry(key: unknown, raw: unknown, limits: HudLimits, sink: ProblemSink): HudContextValue | undefined {
-  if (raw === undefined || raw === null) return undefined; // an absent header is not an error
-  if (typeof key !== 'string') {
-    report(sink, String(key), 'key is not a string');
-    return undefined;
-  }
-  const badKey = keyProblem(key, limits);
-  if (badKey !== undefined) {
-    report(sink, displayKey(key, limits), badKey);
-    return undefined;
-  }
-  try {
-    return normalizeValue(raw, limits, sink, key);
-  } catch {
-    // a Proxy or a getter inside an array value threw while we copied it
-    report(sink, key, 'reading the value threw');
-    return undefined;
-  }
-}
-
-/** The keys of a `set(values)` argument, or `undefined` (reported) when it has none to offer. */
-function keysOf(input: unknown, sink: ProblemSink): string[] | undefined {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    report(sink, ARGUMENTS_KEY, 'expected an object of key/value pairs');
-    return undefined;
-  }
-  try {
-    return Object.keys(input);
-  } catch {
-    report(sink, ARGUMENTS_KEY, 'listing the keys threw');
-    return undefined;
-  }
-}
-
-function readEntry(input: object, key: string, limits: HudLimits, sink: ProblemSink): HudContextValue | undefined {
-  let raw: unknown;
-  try {
-    raw = (input as Record<string, unknown>)[key];
-  } catch {
-    report(sink, displayKey(key, limits), 'reading the value threw');
-    return undefined;
-  }
-  return acceptEntry(key, raw, limits, sink);
 }
 
 /** What a call stored, for the listeners (OpenTelemetry); only collected when there are any. */
@@ -139,7 +90,7 @@ function enforceMaxKeys(invocation: Invocation, batch: Batch): void {
 function storeBatch(invocation: Invocation, batch: Batch): void {
   const runtime = invocation.runtime;
   if (batch.keys.length > 0 && runtime.options.contextSchema !== undefined) {
-    checkAgainstSchema(runtime.options.contextSchema, batch);
+    checkAgainstSchema(runtime.options.contextSchema, batch, redactorOf(runtime.options));
   }
   enforceMaxKeys(invocation, batch);
   if (batch.problems !== undefined && runtime.options.strict) {
@@ -173,6 +124,7 @@ function writeEach(
   sink: ProblemSink,
   stored: Stored | undefined,
 ): void {
+  let left = readLimit(limits);
   try {
     for (const key in input) {
       if (!hasOwn.call(input, key)) continue;
@@ -182,6 +134,11 @@ function writeEach(
       } catch {
         report(sink, displayKey(key, limits), 'reading the value threw');
         continue;
+      }
+      if (raw === undefined || raw === null) continue; // an absent header is not an error
+      if (left-- === 0) {
+        reportReadStop(sink, limits);
+        break;
       }
       if (
         isPlainKey(key, limits) &&
@@ -211,8 +168,9 @@ export function writeContext(invocation: Invocation, input: unknown): void {
   if (!needsBatch(invocation)) {
     const sink: ProblemSink = { problems: undefined };
     const stored = storedCollector(invocation);
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-      report(sink, ARGUMENTS_KEY, 'expected an object of key/value pairs');
+    const problem = argumentProblem(input);
+    if (problem !== undefined) {
+      report(sink, ARGUMENTS_KEY, problem);
     } else {
       writeEach(invocation, input as Record<string, unknown>, limits, sink, stored);
     }
@@ -223,8 +181,15 @@ export function writeContext(invocation: Invocation, input: unknown): void {
   const batch: Batch = { keys: [], values: [], problems: undefined };
   const keys = keysOf(input, batch);
   if (keys !== undefined) {
+    let left = readLimit(limits);
     for (const key of keys) {
-      const value = readEntry(input as object, key, limits, batch);
+      const raw = readValue(input as object, key, limits, batch);
+      if (raw === undefined || raw === null) continue;
+      if (left-- === 0) {
+        reportReadStop(batch, limits);
+        break;
+      }
+      const value = acceptEntry(key, raw, limits, batch);
       if (value !== undefined) {
         batch.keys.push(key);
         batch.values.push(value);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_LISTED_PROBLEMS } from '../hud.constants.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import type { HudContextProblem, HudContextValue, HudInvocationInfo, HudInvocationKind } from './context-value.types.js';
 
 /** Transport details a record carries, filled by the binding that started the invocation. */
 export interface InvocationDetails {
-  http?: { method: string; route: string; url: string; statusCode: number };
+  http?: { method: string; route: string; url: string; statusCode: number; aborted?: boolean };
   rpc?: { pattern: string; transport?: string };
   job?: { queue?: string; jobId?: string; attempt?: number };
 }
@@ -29,7 +30,10 @@ export class Invocation {
   /** Whether any stored value is an array, which readers must copy. */
   hasArrays = false;
   keyCount = 0;
+  /** The first problems of the invocation's `set` calls (at most `MAX_LISTED_PROBLEMS`)... */
   dropped: HudContextProblem[] | undefined;
+  /** ...and how many there were in all. */
+  droppedCount = 0;
   details: InvocationDetails = {};
   /** The first error seen leaving the handler chain, if any. */
   error: unknown;
@@ -43,6 +47,8 @@ export class Invocation {
   /** The request and response of an HTTP invocation, for `@SetHudContext(fn)`. */
   request: unknown;
   response: unknown;
+  /** The stream of a `StreamableFile` the HTTP handler returned, to note its failure. */
+  bodyStream: unknown;
   closed = false;
   /**
    * Set just after `closed` (a microtask later): from then on not even `hudLogFields()` reads
@@ -78,7 +84,9 @@ export class Invocation {
   }
 
   noteProblems(problems: readonly HudContextProblem[]): void {
-    (this.dropped ??= []).push(...problems);
+    const dropped = (this.dropped ??= []);
+    for (let i = 0; i < problems.length && dropped.length < MAX_LISTED_PROBLEMS; i++) dropped.push(problems[i]);
+    this.droppedCount += problems.length;
   }
 
   info(): HudInvocationInfo {

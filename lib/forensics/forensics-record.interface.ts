@@ -21,16 +21,22 @@ export interface ForensicsRecord {
     kind: HudInvocationKind;
     /** 'GET /orders/:id', 'orders.create', 'emails:send', 'OrdersCron.cleanup' */
     name: string;
-    /** `url` is the path only: the query string is left out, as it often carries secrets. */
-    http?: { method: string; route: string; url: string; statusCode: number };
+    /**
+     * `url` is the path only: the query string is left out, as it often carries secrets.
+     * `aborted` is `true` when the connection closed before the response finished (the
+     * client left, a stream broke); `statusCode` is then the status the app answered with.
+     */
+    http?: { method: string; route: string; url: string; statusCode: number; aborted?: boolean };
     rpc?: { pattern: string; transport?: string };
     job?: { queue?: string; jobId?: string; attempt?: number };
   };
   error?: { name: string; message: string; stack?: string; status?: number };
   /** Validated copies of the context; redacted keys hold `'[REDACTED]'`. */
   context: Record<string, HudContextValue>;
-  /** Keys dropped or values truncated, with the reason. */
+  /** Keys dropped or values truncated, with the reason: the first 20 of them. */
   dropped?: HudContextProblem[];
+  /** How many keys were dropped or values truncated in all (present with `dropped`). */
+  droppedCount?: number;
   /** Present when OpenTelemetry had an active span. */
   trace?: { traceId: string; spanId: string };
 }

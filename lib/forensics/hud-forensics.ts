@@ -7,6 +7,8 @@ import type { HudForensicsStats } from './forensics.stats.js';
 import { PipelineReporter } from './pipeline.reporter.js';
 import { RateLimiter } from './rate.limiter.js';
 import { RecordGate } from './record.gate.js';
+import { invocationAnalysisOf } from '../analysis/invocation.analysis.js';
+import type { HudSuspectFilter, HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -54,6 +56,15 @@ export class HudForensics {
       queued: this.gate.waiting + sum('queued'),
       exporters,
     };
+  }
+
+  /**
+   * Which context values are over-represented among the failures (or, with
+   * `trigger: 'slow'`, the slow invocations) of each invocation name in the current window:
+   * one report per name that had any, most failures first. `[]` with `suspects: false`.
+   */
+  suspects(filter?: HudSuspectFilter): HudSuspectReport[] {
+    return invocationAnalysisOf(this.options).suspectReports(filter);
   }
 
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */

@@ -73,7 +73,10 @@ export function buildRecord(
     context: copyContext(invocation.values, redactor),
   };
   if (invocation.hasError) record.error = describeError(invocation.error);
-  if (invocation.dropped !== undefined) record.dropped = invocation.dropped.map((p) => ({ ...p }));
+  if (invocation.dropped !== undefined) {
+    record.dropped = invocation.dropped.map((p) => ({ ...p }));
+    record.droppedCount = invocation.droppedCount;
+  }
   // The invocation's own object, not a copy: the OpenTelemetry exporter finds the failing
   // span through it (the invocation is over, nothing else writes to it).
   if (invocation.trace !== undefined) record.trace = invocation.trace;

@@ -3,12 +3,14 @@ import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import { HudForensics } from '../forensics/hud-forensics.js';
 import { HudOptions } from '../hud.options.js';
+import type { HudSuspectReport, HudSuspectTrigger } from '../analysis/suspects/hud-suspect-report.interface.js';
 import { InspectorTokenChecker } from './inspector.auth.js';
 import { renderInspectorPage } from './inspector.page.js';
 import { inspectorPaths } from './inspector.paths.js';
 import { applyFilter, contextKeys, filterFromQuery } from './inspector.query.js';
 import { InspectorRecordStore } from './inspector-record.store.js';
 import { displayText } from './html.escape.js';
+import { discardInvocationOf } from '../binding/http-invocation.slot.js';
 
 /** The adapter methods the inspector uses; both built-in adapters have them. */
 interface InspectorAdapter {
@@ -28,11 +30,11 @@ const COMMON_HEADERS: ReadonlyArray<[string, string]> = [
 
 /**
  * Serves the inspector on the app's own HTTP server, when `inspector` is given:
- * `GET {path}` (the page) and `GET {path}/records.json`. Both need the token. The routes are
+ * `GET {path}` (the page), `GET {path}/records.json` and `GET {path}/suspects.json`. Both need the token. The routes are
  * added straight to the adapter (Express or Fastify) while the app initialises, before it
  * listens; they are no Nest controller, so no guard, interceptor or filter of the app runs
- * for them, and the HTTP binding starts no invocation for them (the inspector never records
- * itself).
+ * for them, and no invocation of theirs is completed, whatever URL variant reached them (the
+ * inspector never records itself).
  */
 @Injectable()
 export class HudInspector implements OnModuleInit {
@@ -58,6 +60,9 @@ export class HudInspector implements OnModuleInit {
     const store = this.store;
 
     const answer = (req: any, res: any, render: (params: URLSearchParams) => { type: string; body: string; csp?: string }) => {
+      // The HTTP binding skips the inspector's own paths; a variant the router also serves
+      // here (`/_HUD` on Express, `/%5Fhud` on Fastify) started an invocation: drop it.
+      discardInvocationOf(res);
       const params = new URL(adapter.getRequestUrl(req) ?? '/', 'http://inspector.invalid').searchParams;
       for (const [name, value] of COMMON_HEADERS) adapter.setHeader(res, name, value);
       if (!tokens.isAuthorized(req.headers?.authorization, params.get('token'))) {
@@ -77,6 +82,12 @@ export class HudInspector implements OnModuleInit {
         return { type: 'application/json; charset=utf-8', body: recordsJson(records) };
       }),
     );
+    adapter.get(paths.suspects, (req, res) =>
+      answer(req, res, (params) => ({
+        type: 'application/json; charset=utf-8',
+        body: JSON.stringify({ reports: this.suspectReports(params.get('name') ?? undefined, params.get('trigger')) }),
+      })),
+    );
     adapter.get(paths.page, (req, res) =>
       answer(req, res, (params) => {
         const held = store.newestFirst();
@@ -91,6 +102,7 @@ export class HudInspector implements OnModuleInit {
           keys: contextKeys(held),
           filter,
           stats: this.forensics.stats(),
+          suspects: this.suspectReports(),
           queryToken: params.get('token') ?? undefined,
           now: Date.now(),
           nonce,
@@ -103,6 +115,12 @@ export class HudInspector implements OnModuleInit {
         };
       }),
     );
+  }
+
+  /** Suspects of failures, then of slow invocations; `trigger` (from the query) narrows to one. */
+  private suspectReports(name?: string, trigger?: string | null): HudSuspectReport[] {
+    const triggers: HudSuspectTrigger[] = trigger === 'failure' || trigger === 'slow' ? [trigger] : ['failure', 'slow'];
+    return triggers.flatMap((t) => this.forensics.suspects({ name, trigger: t }));
   }
 }
 

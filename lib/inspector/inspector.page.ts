@@ -1,6 +1,8 @@
 import type { ForensicsRecord } from '../forensics/forensics-record.interface.js';
 import type { HudForensicsStats } from '../forensics/forensics.stats.js';
 import { displayText, escapeHtml } from './html.escape.js';
+import type { HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
+import { renderSuspects, SUSPECTS_STYLE } from './inspector-suspects.section.js';
 import { contextOf, groupByName, isFiltered, nameOf, type InspectorFilter } from './inspector.query.js';
 
 /** Everything the page shows; the page itself is a pure function of it. */
@@ -17,6 +19,8 @@ export interface InspectorPageInput {
   keys: readonly string[];
   filter: InspectorFilter;
   stats: HudForensicsStats;
+  /** Suspects of each name, for failures then for slow invocations. */
+  suspects: readonly HudSuspectReport[];
   /** The token, when it came in the query string: links keep it so that navigation works. */
   queryToken: string | undefined;
   now: number;
@@ -152,13 +156,14 @@ class Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>nestjs-hud inspector${service !== undefined ? ` · ${e(service)}` : ''}</title>
-<style nonce="${e(nonce)}">${STYLE}</style>
+<style nonce="${e(nonce)}">${STYLE}${SUSPECTS_STYLE}</style>
 </head>
 <body>
 <div class="top"><h1>nestjs-hud inspector</h1>${service !== undefined ? `<span class="service">${e(service)}</span>` : ''}<span class="when">rendered ${e(readableTime(new Date(now).toISOString()))}</span></div>
 <main>
 ${this.stats()}
 ${this.filterForm()}
+${renderSuspects(this.input.suspects, (params) => this.href(params))}
 ${this.groups()}
 ${this.records()}
 <footer>Held in memory: the last ${this.input.maxRecords} records (<code>inspector.maxRecords</code>), redacted and after <code>beforeRecord</code>, as every exporter sees them. Also as JSON: <a href="${this.jsonHref()}">records.json</a>.</footer>

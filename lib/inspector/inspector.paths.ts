@@ -1,5 +1,5 @@
-/** The two paths of the inspector under `inspector.path` (a trailing slash is ignored). */
-export function inspectorPaths(path: string): { page: string; json: string } {
+/** The paths of the inspector under `inspector.path` (a trailing slash is ignored). */
+export function inspectorPaths(path: string): { page: string; json: string; suspects: string } {
   const base = path.replace(/\/+$/, '');
-  return { page: base === '' ? '/' : base, json: `${base}/records.json` };
+  return { page: base === '' ? '/' : base, json: `${base}/records.json`, suspects: `${base}/suspects.json` };
 }

@@ -3,6 +3,7 @@ import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import { decodeHudContext, encodeHudContext, HUD_CONTEXT_HEADER } from './hud-context.codec.js';
+import { receivedPacketHeader } from './packet-metadata.fallback.js';
 
 interface PropagationPlan {
   keys: readonly string[];
@@ -39,6 +40,7 @@ function noteOnce(runtime: HudRuntime, id: string, message: string): void {
 /**
  * The `hud-context` value for what the invocation sends out: its allow-listed keys, encoded
  * (see `encodeHudContext`); `undefined` when propagation is off or no such key is set.
+ * Never throws.
  */
 export function outboundHudContext(invocation: Invocation | undefined): string | undefined {
   if (invocation === undefined) return undefined;
@@ -48,7 +50,15 @@ export function outboundHudContext(invocation: Invocation | undefined): string |
     noteOnce(runtime, 'off', 'propagation is off (no propagation.keys): nothing is sent');
     return undefined;
   }
-  const { header, overLimit } = encodeHudContext(invocation.values, plan.keys, plan.maxBytes);
+  let encoded: ReturnType<typeof encodeHudContext>;
+  try {
+    encoded = encodeHudContext(invocation.values, plan.keys, plan.maxBytes);
+  } catch (error) {
+    // Not expected (values are validated): still, building a header must never fail a request.
+    noteOnce(runtime, 'encode', `could not encode ${HUD_CONTEXT_HEADER}, nothing is sent: ${String(error)}`);
+    return undefined;
+  }
+  const { header, overLimit } = encoded;
   if (overLimit.length > 0) {
     noteOnce(runtime, 'over-limit', `keys left out of ${HUD_CONTEXT_HEADER}, over propagation.maxHeaderBytes (${plan.maxBytes}): ${overLimit.join(', ')}`);
   }
@@ -83,17 +93,19 @@ export function readPropagatedContext(invocation: Invocation, header: unknown): 
 
 /**
  * Pre-fills a new RPC invocation's context from the packet metadata a propagating client
- * attached (TCP and Redis transports: `TcpContext` / `RedisContext#getMetadata()`).
+ * attached: `TcpContext` / `RedisContext#getMetadata()` in Nest 12, and on a Nest 11 TCP
+ * server what `keepReceivedMetadata` kept of the raw packet.
  */
 export function readPropagatedRpcContext(invocation: Invocation, rpcContext: unknown): void {
   if (propagationPlanOf(invocation.runtime.options) === null) return;
   let header: unknown;
   try {
     const getMetadata = (rpcContext as { getMetadata?: unknown } | undefined)?.getMetadata;
-    if (typeof getMetadata !== 'function') return;
-    header = (getMetadata.call(rpcContext) as Record<string, unknown> | undefined)?.[HUD_CONTEXT_HEADER];
+    if (typeof getMetadata === 'function') {
+      header = (getMetadata.call(rpcContext) as Record<string, unknown> | undefined)?.[HUD_CONTEXT_HEADER];
+    }
   } catch {
-    return;
+    header = undefined;
   }
-  readPropagatedContext(invocation, header);
+  readPropagatedContext(invocation, header ?? receivedPacketHeader());
 }

@@ -1,4 +1,5 @@
 import type { HudContextValue } from '../context/context-value.types.js';
+import { wellFormedText } from '../context/utf16.text.js';
 
 /** The header (and RPC metadata key) that carries propagated context. */
 export const HUD_CONTEXT_HEADER = 'hud-context';
@@ -18,9 +19,13 @@ export interface EncodedContext {
   overLimit: string[];
 }
 
+/**
+ * One `key=value` member. A lone surrogate (half an emoji, as a JavaScript string can hold)
+ * would make `encodeURIComponent` throw: it is sent as U+FFFD instead. JSON escapes its own.
+ */
 function encodeMember(key: string, value: HudContextValue): string {
   return typeof value === 'string'
-    ? `${key}=${encodeURIComponent(value)}`
+    ? `${key}=${encodeURIComponent(wellFormedText(value))}`
     : `${key}=${encodeURIComponent(JSON.stringify(value))};${JSON_PROPERTY}`;
 }
 
@@ -29,6 +34,7 @@ function encodeMember(key: string, value: HudContextValue): string {
  * `client_id=acme,attempt=2;json`. Strings are percent-encoded as they are; numbers,
  * booleans and arrays are percent-encoded JSON marked with the `json` property, so they
  * arrive with their type. Members that would take the header past `maxBytes` are left out.
+ * Never throws.
  */
 export function encodeHudContext(
   values: Readonly<Record<string, HudContextValue>>,

@@ -5,6 +5,7 @@ import { ClientsModule, Transport } from '@nestjs/microservices';
 import { ScheduleModule } from '@nestjs/schedule';
 import { HudModule, LoggerExporter, NdjsonFileExporter } from 'nestjs-hud';
 import { ClientContextMiddleware } from './client-context.middleware.js';
+import { InsightsController } from './insights.controller.js';
 import { InventoryController } from './inventory.controller.js';
 import { InventoryJobs } from './inventory.jobs.js';
 import { OrdersController } from './orders.controller.js';
@@ -38,7 +39,7 @@ export const inspectorToken = process.env.HUD_TOKEN || randomBytes(12).toString(
     ScheduleModule.forRoot(),
     EventEmitterModule.forRoot(),
   ],
-  controllers: [OrdersController, ReservationsController, InventoryController],
+  controllers: [OrdersController, ReservationsController, InventoryController, InsightsController],
   providers: [InventoryJobs],
 })
 export class AppModule implements NestModule {

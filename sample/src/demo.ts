@@ -1,8 +1,9 @@
 // `npm run demo`: sends the running sample a short burst of traffic that triggers each kind of
 // record (error, status, duration; http, rpc and job invocations), then prints a summary of
-// what was recorded, read from the sample's NDJSON file. Start the sample first: `npm start`.
+// what was recorded, read from the sample's NDJSON file, and the suspects: the context values
+// over-represented among each route's failures. Start the sample first: `npm start`.
 import { readFileSync, statSync } from 'node:fs';
-import type { ForensicsRecord } from 'nestjs-hud';
+import type { ForensicsRecord, HudSuspectReport } from 'nestjs-hud';
 
 const BASE_URL = process.env.BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 const RECORDS_FILE = process.env.HUD_RECORDS_FILE ?? 'sample-records.ndjson';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
     requests.push(send('POST', '/reservations', client, { sku: `sku-${i}`, quantity: i + 1 }));
     for (let n = 0; n < 3; n++) requests.push(send('POST', `/orders/${i}${n}/ship`, client));
     requests.push(send('GET', `/orders/${i}`, client)); // a fast success: no record
+    // 20 invoices per client: initech's fail far more often (the suspect)
+    for (let n = 0; n < 20; n++) requests.push(send('GET', `/orders/${i * 20 + n}/invoice`, client));
   }
   const statuses = await Promise.all(requests);
   console.log(`${statuses.length} requests answered (${statuses.filter((s) => s >= 500).length} with 5xx).`);
@@ -64,12 +67,29 @@ async function main(): Promise<void> {
   const table = [...rows.values()].sort((a, b) => a.trigger.localeCompare(b.trigger) || a.name.localeCompare(b.name));
   console.log(`\n${records.length} records written to ${RECORDS_FILE}:\n`);
   console.table(table.map((r) => ({ trigger: r.trigger, kind: r.kind, name: r.name, records: r.count, clients: [...r.clients].join(', ') })));
+  await printSuspects();
   const triggers = new Set(records.map((r) => r.trigger));
   const missing = ['error', 'status', 'duration'].filter((t) => !triggers.has(t as ForensicsRecord['trigger']));
   if (missing.length > 0) {
     console.error(`No record with trigger ${missing.join(', ')}: is the sample running (npm start)?`);
     process.exitCode = 1;
   }
+}
+
+/** "GET /orders/:id/invoice: client_id = initech: 14 of 16 failures (88 %), 33 % of calls, 2.6×" */
+async function printSuspects(): Promise<void> {
+  const response = await fetch(`${BASE_URL}/insights/suspects`, { signal: AbortSignal.timeout(10_000) });
+  const { reports } = (await response.json()) as { reports: HudSuspectReport[] };
+  const percent = (share: number) => `${Math.round(share * 100)} %`;
+  console.log('\nSuspects (HudForensics.suspects()): context values over-represented among the failures of a name\n');
+  for (const report of reports.filter((r) => r.suspects.length > 0)) {
+    for (const s of report.suspects) {
+      console.log(
+        `  ${report.name}: ${s.key} = ${s.value}: ${s.failures} of ${report.failures} failures (${percent(s.failureShare)}), ${percent(s.baselineShare)} of calls, ${s.lift.toFixed(1)}× (p ${s.pValue.toExponential(1)})`,
+      );
+    }
+  }
+  if (!reports.some((r) => r.suspects.length > 0)) console.log('  none: no context value stands out');
 }
 
 main().catch((error: unknown) => {

@@ -50,6 +50,18 @@ export class OrdersController {
     return { id, status: 'shipping' };
   }
 
+  /**
+   * The invoice renderer breaks on one client's currency: initech's requests fail 7 times in
+   * 10, everybody else's 1 in 20. `HudForensics.suspects()` names client_id = initech.
+   */
+  @Get(':id/invoice')
+  invoice(@Param('id') id: string, @HudContext('client_id') clientId?: string) {
+    this.hud.set({ order_id: id, currency: clientId === 'initech' ? 'CHF' : 'EUR' });
+    const n = Number.parseInt(id, 10) || 0;
+    if (clientId === 'initech' ? n % 10 < 7 : n % 20 === 13) throw new Error('invoice template: no exchange rate');
+    return { id, total: 42 };
+  }
+
   /** Succeeds quickly: no record. */
   @Get(':id')
   find(@Param('id') id: string) {

@@ -5,7 +5,9 @@
 //   nest12-esm   Nest 12 on Fastify, an ESM package; entries main.js (import) and main.cjs (require)
 // Each entry runs on every Node of HUD_CONSUMER_RUNTIMES (test/run.mjs passes Node 20 and 24)
 // and must turn a failing request on 127.0.0.1 into one record, leave the responses as they
-// are, and record nothing with `enabled: false`. The TypeScript declarations of each format
+// are, record nothing with `enabled: false`, and carry `client_id` to a TCP microservice of
+// the same Nest through withHudPropagation (Nest 11 has no dispatch hook: see
+// lib/propagation/packet-metadata.fallback.ts). The TypeScript declarations of each format
 // are compiled against the same install, under the module settings such apps use.
 // Installs use npm's cache first (--prefer-offline), so a warm machine needs no network, and
 // run no install scripts (none of these packages needs one).
@@ -152,6 +154,15 @@ for (const app of APPS) {
           assert.deepEqual(disabled.failed, { status: 500, body: INTERNAL_ERROR });
           assert.deepEqual(disabled.succeeded, { status: 200, body: { ok: true, client: null } });
           assert.equal(disabled.recordCount, 0);
+
+          // withHudPropagation over TCP with this Nest's @nestjs/microservices: the failing
+          // microservice's record shows the HTTP caller's client_id
+          const { propagation } = result;
+          assert.deepEqual(propagation.response, { status: 200, body: { billing: 'failed', message: 'Internal server error' } });
+          assert.equal(propagation.record.service, 'consumer-billing');
+          assert.deepEqual(propagation.record.invocation.rpc, { pattern: 'billing.charge', transport: 'TCP' });
+          assert.equal(propagation.record.error.message, 'ledger locked');
+          assert.deepEqual(propagation.record.context, { client_id: 'acme', amount: 42 });
         });
       }
     }

@@ -14,10 +14,10 @@ export class LoadClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  get(path: string): Promise<{ status: number; body: string }> {
+  get(path: string, headers?: http.OutgoingHttpHeaders): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       http
-        .get(`${this.baseUrl}${path}`, { agent: this.agent }, (res) => {
+        .get(`${this.baseUrl}${path}`, { agent: this.agent, headers }, (res) => {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (body += chunk));

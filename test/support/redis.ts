@@ -1,15 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { hostAndPort } from './test-services.js';
 
-/** The Redis server the tests use: loopback only. */
-export const REDIS_HOST = '127.0.0.1';
-export const REDIS_PORT = 6379;
+/** The Redis server test/run.mjs started for this run (127.0.0.1, a port of its own). */
+export function redisAddress(): { host: string; port: number } {
+  return hostAndPort('HUD_TEST_REDIS_URL');
+}
 
-/** Answers whether a Redis server replies to PING on 127.0.0.1:6379 within `timeoutMs`. */
-export function pingRedis(timeoutMs = 1000): Promise<boolean> {
+/** Answers whether the run's Redis server replies to PING within `timeoutMs`. */
+function pingRedis({ host, port }: { host: string; port: number }, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: REDIS_HOST, port: REDIS_PORT });
+    const socket = connect({ host, port });
     const done = (answer: boolean) => {
       clearTimeout(timer);
       socket.destroy();
@@ -26,46 +27,18 @@ export function pingRedis(timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-let ready: Promise<void> | undefined;
-
-async function startLocalRedis(): Promise<void> {
-  const started = spawnSync(
-    'redis-server',
-    ['--bind', REDIS_HOST, '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--daemonize', 'yes'],
-    { encoding: 'utf8', timeout: 10_000 },
-  );
-  if (started.error !== undefined || started.status !== 0) {
-    throw new Error(
-      `Redis is not running on ${REDIS_HOST}:${REDIS_PORT} and redis-server could not be started ` +
-        `(${started.error?.message ?? started.stderr.trim()}). Install it (apt-get install redis-server) or start it: ` +
-        `redis-server --bind ${REDIS_HOST} --port ${REDIS_PORT} --save '' --appendonly no --daemonize yes`,
-    );
-  }
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if (await pingRedis(200)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`redis-server was started but does not answer on ${REDIS_HOST}:${REDIS_PORT} after 5 s`);
-}
-
 /**
- * Makes sure a Redis server answers on 127.0.0.1:6379 before a test that needs one, and
- * throws when none can be had: such tests fail loudly, they are never skipped.
- *
- * - With `CI=true` it only checks: `.ci/run` installs and starts redis-server.
- * - On a developer's machine it starts `redis-server` on loopback (no persistence,
- *   daemonized, left running for the next run) when none answers. Other test runs may
- *   share that server at the same time: use `uniqueName()` for every channel or pattern.
+ * Resolves with the run's Redis address once it answers PING, and throws a clear error
+ * when there is none: tests that need Redis fail loudly, they are never skipped. The
+ * server is shared by every file of the run (and by the Node 20 and 24 runs): use
+ * `uniqueName()` for every channel, pattern, queue or prefix.
  */
-export function ensureRedis(): Promise<void> {
-  ready ??= (async () => {
-    if (await pingRedis()) return;
-    if (process.env.CI === 'true') {
-      throw new Error(`CI=true but no Redis answers on ${REDIS_HOST}:${REDIS_PORT}: .ci/run must start redis-server`);
-    }
-    await startLocalRedis();
-  })();
-  return ready;
+export async function requireRedis(): Promise<{ host: string; port: number }> {
+  const address = redisAddress();
+  if (!(await pingRedis(address))) {
+    throw new Error(`HUD_TEST_REDIS_URL is redis://${address.host}:${address.port}, but no Redis answers PING there (did test/run.mjs stop?)`);
+  }
+  return address;
 }
 
 /** `prefix` with a random suffix, so that parallel runs sharing one Redis never meet. */

@@ -6,10 +6,12 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo, Server } from 'node:net';
 import { firstValueFrom } from 'rxjs';
-import { ensureRedis, REDIS_HOST, REDIS_PORT } from './redis.js';
+import { redisAddress, requireRedis } from './redis.js';
+import { testService } from './test-services.js';
 
-export type RpcTransport = 'TCP' | 'REDIS';
-export const RPC_TRANSPORTS: readonly RpcTransport[] = ['TCP', 'REDIS'];
+export type RpcTransport = 'TCP' | 'REDIS' | 'MQTT' | 'NATS';
+/** TCP in process; Redis, MQTT (mosquitto) and NATS (nats-server) are real brokers test/run.mjs started. */
+export const RPC_TRANSPORTS: readonly RpcTransport[] = ['TCP', 'REDIS', 'MQTT', 'NATS'];
 
 export interface RunningMicroservice {
   app: INestMicroservice;
@@ -24,17 +26,22 @@ export interface RunningHybridApp {
   close(): Promise<void>;
 }
 
+/** Options of a broker transport, server and client alike: the broker test/run.mjs started. */
+function brokerOptions(transport: Exclude<RpcTransport, 'TCP'>) {
+  if (transport === 'REDIS') return { transport: Transport.REDIS, options: redisAddress() } as const;
+  if (transport === 'MQTT') return { transport: Transport.MQTT, options: { url: testService('HUD_TEST_MQTT_URL') } } as const;
+  return { transport: Transport.NATS, options: { servers: testService('HUD_TEST_NATS_URL') } } as const;
+}
+
 function serverOptions(transport: RpcTransport) {
-  return transport === 'TCP'
-    ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } }
-    : { transport: Transport.REDIS, options: { host: REDIS_HOST, port: REDIS_PORT } };
+  return transport === 'TCP' ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } } : brokerOptions(transport);
 }
 
 async function connectClient(transport: RpcTransport, tcpServer: () => Server): Promise<ClientProxy> {
   const options: ClientOptions =
     transport === 'TCP'
       ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: (tcpServer().address() as AddressInfo).port } }
-      : { transport: Transport.REDIS, options: { host: REDIS_HOST, port: REDIS_PORT } };
+      : brokerOptions(transport);
   const client = ClientProxyFactory.create(options);
   await client.connect();
   return client;
@@ -42,7 +49,8 @@ async function connectClient(transport: RpcTransport, tcpServer: () => Server): 
 
 /**
  * Builds a module from `metadata` and serves it as a standalone microservice on TCP
- * (127.0.0.1, a free port) or Redis (127.0.0.1:6379), with a connected client. It goes
+ * (127.0.0.1, a free port) or on the run's Redis, mosquitto or nats-server, with a
+ * connected client. It goes
  * through `NestFactory.createMicroservice`, as production code does.
  */
 export async function startMicroservice(
@@ -50,10 +58,10 @@ export async function startMicroservice(
   metadata: ModuleMetadata,
   logger: LoggerService | false = false,
 ): Promise<RunningMicroservice> {
-  if (transport === 'REDIS') await ensureRedis();
+  if (transport === 'REDIS') await requireRedis();
   class MicroserviceTestModule {}
   Module(metadata)(MicroserviceTestModule);
-  const app = await NestFactory.createMicroservice(MicroserviceTestModule, { ...serverOptions(transport), logger });
+  const app = await NestFactory.createMicroservice(MicroserviceTestModule, { ...serverOptions(transport), logger, abortOnError: false });
   await app.listen();
   const client = await connectClient(transport, () => app.unwrap<Server>());
   return {

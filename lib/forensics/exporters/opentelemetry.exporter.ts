@@ -33,6 +33,7 @@ function recordAttributes(record: ForensicsRecord): Attributes {
   }
   for (const [key, value] of Object.entries(record.context ?? {})) attributes[`hud.context.${key}`] = value;
   if (record.dropped !== undefined) attributes['hud.dropped'] = JSON.stringify(record.dropped);
+  if (record.droppedCount !== undefined) attributes['hud.dropped_count'] = record.droppedCount;
   attributes['hud.record'] = JSON.stringify(record);
   return attributes;
 }

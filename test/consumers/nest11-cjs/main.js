@@ -6,6 +6,7 @@ runSmoke({
   format: 'cjs',
   common: require('@nestjs/common'),
   core: require('@nestjs/core'),
+  microservices: require('@nestjs/microservices'),
   adapter: () => new (require('@nestjs/platform-express').ExpressAdapter)(),
   hud: require('nestjs-hud'),
   resolved: require.resolve('nestjs-hud'),

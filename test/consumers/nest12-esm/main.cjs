@@ -7,6 +7,7 @@ runSmoke({
   format: 'cjs',
   common: require('@nestjs/common'),
   core: require('@nestjs/core'),
+  microservices: require('@nestjs/microservices'),
   adapter: () => new (require('@nestjs/platform-fastify').FastifyAdapter)(),
   hud: require('nestjs-hud'),
   resolved: require.resolve('nestjs-hud'),

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { createRequire } from 'node:module';
 import * as common from '@nestjs/common';
 import * as core from '@nestjs/core';
+import * as microservices from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import * as hud from 'nestjs-hud';
 
@@ -13,6 +14,7 @@ await runSmoke({
   format: 'esm',
   common,
   core,
+  microservices,
   adapter: () => new FastifyAdapter(),
   hud,
   resolved: import.meta.resolve('nestjs-hud'),

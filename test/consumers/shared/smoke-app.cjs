@@ -73,8 +73,91 @@ async function serve({ common, core, adapter, hud, enabled }) {
   }
 }
 
+/** Resolves with the first value `observable` emits, or rejects with its error. */
+function firstValue(observable) {
+  return new Promise((resolve, reject) => {
+    const subscription = observable.subscribe({
+      next: (value) => {
+        resolve(value);
+        subscription?.unsubscribe();
+      },
+      error: reject,
+      complete: () => reject(new Error('completed without a value')),
+    });
+  });
+}
+
 /**
- * @param {object} modules `common`, `core`, `adapter` (a function returning a new HTTP adapter),
+ * Propagation over TCP with this Nest's own @nestjs/microservices: an HTTP app whose
+ * handler sends a message through `withHudPropagation(client)` to a TCP microservice whose
+ * handler fails. The microservice's record must carry the caller's `client_id`.
+ */
+async function propagateOverTcp({ common, core, microservices, adapter, hud }) {
+  const { Controller, Get, Inject, Module } = common;
+  const { ClientProxyFactory, MessagePattern, Transport } = microservices;
+  const propagation = { keys: ['client_id'] };
+  const billingRecords = new hud.MemoryExporter();
+
+  class BillingController {
+    charge(data) {
+      hud.setContext({ amount: data.amount });
+      throw new Error('ledger locked');
+    }
+  }
+  MessagePattern('billing.charge')(BillingController.prototype, 'charge', Object.getOwnPropertyDescriptor(BillingController.prototype, 'charge'));
+  Controller()(BillingController);
+  class BillingModule {}
+  Module({
+    imports: [hud.HudModule.forRoot({ service: 'consumer-billing', propagation, exporters: [billingRecords] })],
+    controllers: [BillingController],
+  })(BillingModule);
+  const billing = await core.NestFactory.createMicroservice(BillingModule, {
+    transport: Transport.TCP,
+    options: { host: '127.0.0.1', port: 0 },
+    logger: false,
+  });
+  await billing.listen();
+  const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: billing.unwrap().address().port } });
+
+  class OrdersController {
+    constructor(billingClient) {
+      this.billing = hud.withHudPropagation(billingClient);
+    }
+    async charge() {
+      try {
+        return { billing: await firstValue(this.billing.send('billing.charge', { amount: 42 })) };
+      } catch (error) {
+        return { billing: 'failed', message: error.message };
+      }
+    }
+  }
+  Inject('BILLING')(OrdersController, undefined, 0);
+  Get('charge')(OrdersController.prototype, 'charge', Object.getOwnPropertyDescriptor(OrdersController.prototype, 'charge'));
+  Controller('orders')(OrdersController);
+  class OrdersModule {}
+  Module({
+    imports: [hud.HudModule.forRoot({ service: 'consumer-orders', fromHeaders: { client_id: 'x-client-id' }, propagation, exporters: [new hud.MemoryExporter()] })],
+    controllers: [OrdersController],
+    providers: [{ provide: 'BILLING', useValue: client }],
+  })(OrdersModule);
+  const orders = await core.NestFactory.create(OrdersModule, adapter(), { logger: false });
+  await orders.listen(0, '127.0.0.1');
+  try {
+    const response = await fetch(`http://127.0.0.1:${orders.getHttpServer().address().port}/orders/charge`, {
+      headers: { 'x-client-id': 'acme' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const record = await billingRecords.waitFor((r) => r.invocation.name === 'billing.charge', 5000);
+    return { response: { status: response.status, body: await response.json() }, record };
+  } finally {
+    await orders.close();
+    await client.close();
+    await billing.close();
+  }
+}
+
+/**
+ * @param {object} modules `common`, `core`, `microservices`, `adapter` (a function returning a new HTTP adapter),
  *   `hud` (the nestjs-hud module object), `resolved` (where `nestjs-hud` resolved to),
  *   `nestVersion`, `format` ('cjs' | 'esm')
  */
@@ -86,6 +169,7 @@ async function runSmoke(modules) {
     resolved: modules.resolved,
     enabled: await serve({ ...modules, enabled: true }),
     disabled: await serve({ ...modules, enabled: false }),
+    propagation: await propagateOverTcp(modules),
   };
   // One line the smoke test looks for; everything else on stdout is ignored.
   console.log(`HUD_SMOKE_RESULT ${JSON.stringify(result)}`);
