@@ -1,10 +1,13 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HudForensics } from './forensics/hud-forensics.js';
 import { getActiveRuntime, HudRuntime, setActiveRuntime } from './hud.runtime.js';
 
 /** Makes the runtime reachable from decorators at start, and flushes records at shutdown. */
 @Injectable()
-export class HudLifecycle implements OnModuleInit, OnApplicationShutdown {
+export class HudLifecycle implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+  /** When `app.close()` began (its first hook): `shutdownTimeoutMs` counts from there. */
+  private closingSince: number | undefined;
+
   constructor(
     private readonly runtime: HudRuntime,
     private readonly forensics: HudForensics,
@@ -14,8 +17,13 @@ export class HudLifecycle implements OnModuleInit, OnApplicationShutdown {
     if (this.runtime.options.enabled) setActiveRuntime(this.runtime);
   }
 
+  onModuleDestroy(): void {
+    this.closingSince = performance.now();
+  }
+
+  /** Runs after Nest closed the HTTP server, so the last requests' records are in. */
   async onApplicationShutdown(): Promise<void> {
     if (getActiveRuntime() === this.runtime) setActiveRuntime(undefined);
-    await this.forensics.shutdown();
+    await this.forensics.shutdown(this.closingSince);
   }
 }

@@ -243,15 +243,23 @@ export class HudOptions {
   @isFunctionOption({ message: 'contextSchema must be a class decorated with class-validator decorators' })
   contextSchema?: HudContextSchema;
 
-  /** Records waiting for export at most; further ones are counted in `droppedByQueue`. Default: `1000`. */
+  /**
+   * Records waiting for each exporter at most (its batch in progress included); when full, the
+   * oldest are dropped and counted in `droppedByQueue`. Default: `1000`.
+   */
   @IsInt({ message: 'maxQueueSize must be an integer >= 1' })
   @Min(1, { message: 'maxQueueSize must be an integer >= 1' })
   maxQueueSize = 1000;
 
-  /** Time an exporter has for one batch before it is counted as timed out. Default: `5000`. */
+  /** Time an exporter has for one call (a batch, `forceFlush`, `shutdown`) before it is counted as timed out. Default: `5000`. */
   @IsInt({ message: 'exportTimeoutMs must be an integer >= 1' })
   @Min(1, { message: 'exportTimeoutMs must be an integer >= 1' })
   exportTimeoutMs = 5000;
+
+  /** The most `app.close()` takes in all (from its start), however the exporters behave. Default: `5000`. */
+  @IsInt({ message: 'shutdownTimeoutMs must be an integer >= 1' })
+  @Min(1, { message: 'shutdownTimeoutMs must be an integer >= 1' })
+  shutdownTimeoutMs = 5000;
 
   /** The inspector page. Default: off. */
   @IsOptional()
@@ -311,6 +319,7 @@ export interface HudModuleOptions {
   contextSchema?: HudContextSchema;
   maxQueueSize?: number;
   exportTimeoutMs?: number;
+  shutdownTimeoutMs?: number;
   inspector?: Partial<HudInspectorOptions> & { token: string };
   propagation?: Partial<HudPropagationOptions>;
   suspects?: Partial<HudSuspectsOptions> | false;

@@ -72,6 +72,9 @@ export class HudRuntime {
   complete(invocation: Invocation): void {
     if (invocation.closed) return;
     invocation.closed = true;
+    // Log lines written while the completion runs (pino-http's "request completed", on the
+    // same 'finish' event) still carry the context; anything later does not.
+    queueMicrotask(() => (invocation.released = true));
     const nowMs = performance.now();
     invocation.durationMs = nowMs - invocation.startedAtMs;
     const latency = this.latency?.windowFor(invocation.name, invocation.kind);

@@ -28,7 +28,7 @@ export type {
   HudInvocationInfo,
 } from './context/context-value.types.js';
 export type { ForensicsRecord, ForensicsTrigger } from './forensics/forensics-record.interface.js';
-export type { HudForensicsStats } from './forensics/forensics.stats.js';
+export type { HudForensicsStats, HudExporterStats } from './forensics/forensics.stats.js';
 export { HudForensics } from './forensics/hud-forensics.js';
 export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 export { LoggerExporter } from './forensics/exporters/logger.exporter.js';

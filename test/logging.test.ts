@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConsoleLogger, Controller, Get, Headers, Logger, type LogLevel } from '@nestjs/common';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
-import { HudForensics, hudLogFields, setContext } from 'nestjs-hud';
+import { getContext, HudForensics, hudLogFields, setContext } from 'nestjs-hud';
 import { expectRecord, HudTestingModule, MemoryExporter, runInInvocation } from 'nestjs-hud/testing';
 import { startHttpApp, type RunningApp } from './support/http-app.js';
+import { startPinoApp } from './support/pino-app.js';
 
 @Controller('orders')
 class OrdersController {
@@ -20,6 +21,23 @@ class OrdersController {
   }
 }
 
+/** Leaves a timer behind that logs once the request is over. */
+@Controller('later')
+class LeftBehindController {
+  private readonly logger = new Logger(LeftBehindController.name);
+  static readonly seen: Array<{ fields: Record<string, unknown>; context: Record<string, unknown> }> = [];
+
+  @Get()
+  schedule() {
+    setContext({ order_items: 9 });
+    setTimeout(() => {
+      LeftBehindController.seen.push({ fields: hudLogFields(), context: { ...getContext() } });
+      this.logger.log('left behind');
+    }, 30);
+    return { scheduled: true };
+  }
+}
+
 function hudModule() {
   return HudTestingModule.forRoot({ fromHeaders: { client_id: 'x-client-id' }, redact: ['api_token'] });
 }
@@ -28,20 +46,8 @@ describe('nestjs-pino: log lines carry the invocation context', () => {
   const lines: Array<Record<string, unknown>> = [];
   let running: RunningApp;
   before(async () => {
-    running = await startHttpApp(
-      'express',
-      {
-        imports: [
-          hudModule(),
-          // the documented setup: one mixin, every pino line of an invocation gets its context
-          LoggerModule.forRoot({
-            pinoHttp: [{ mixin: () => hudLogFields() }, { write: (line: string) => void lines.push(JSON.parse(line)) }],
-          }),
-        ],
-        controllers: [OrdersController],
-      },
-      (app) => app.useLogger(app.get(PinoNestLogger)),
-    );
+    // the documented setup: one mixin, every pino line of an invocation gets its context
+    running = await startPinoApp(hudModule(), [OrdersController, LeftBehindController], lines);
   });
   after(() => running.close());
 
@@ -77,6 +83,22 @@ describe('nestjs-pino: log lines carry the invocation context', () => {
         context: { client_id: client, order_items: items, api_token: '[REDACTED]' },
       });
     }
+  });
+
+  it('adds nothing to the lines of a timer the handler left behind, once the invocation is over', async () => {
+    lines.length = 0;
+    const response = await fetch(`${running.url}/later`, { headers: { 'x-client-id': 'initech' } });
+    assert.deepEqual(await response.json(), { scheduled: true });
+    const deadline = Date.now() + 5000;
+    while (LeftBehindController.seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(LeftBehindController.seen, [{ fields: {}, context: {} }]);
+    const leftBehind = lines.find((l) => l.msg === 'left behind');
+    assert.ok(leftBehind);
+    assert.equal('client_id' in leftBehind || 'order_items' in leftBehind, false, JSON.stringify(leftBehind));
+    // while the response finished, the request line still had the context
+    const completed = lines.find((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 200);
+    assert.equal(completed?.client_id, 'initech');
+    assert.equal(completed?.order_items, 9);
   });
 
   it('adds nothing to lines written outside any invocation', () => {

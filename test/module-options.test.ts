@@ -123,6 +123,8 @@ describe('bad options fail start-up with a message naming the option and what it
     { title: 'slowBaseline.factor: 0.5', options: { slowBaseline: { factor: 0.5 } }, message: /slowBaseline\.factor must be a number >= 1/ },
     { title: 'slowBaseline.windowMs: 10', options: { slowBaseline: { windowMs: 10 } }, message: /slowBaseline\.windowMs must be an integer >= 1000/ },
     { title: "enabled: 'yes'", options: { enabled: 'yes' }, message: /enabled must be true or false/ },
+    { title: 'shutdownTimeoutMs: 0', options: { shutdownTimeoutMs: 0 }, message: /shutdownTimeoutMs must be an integer >= 1/ },
+    { title: "shutdownTimeoutMs: '5s'", options: { shutdownTimeoutMs: '5s' }, message: /shutdownTimeoutMs must be an integer >= 1/ },
     { title: 'strict: 1', options: { strict: 1 }, message: /strict must be true or false/ },
   ];
 

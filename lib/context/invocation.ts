@@ -62,6 +62,11 @@ export class Invocation {
   /** The stream of a `StreamableFile` the HTTP handler returned, to note its failure. */
   bodyStream: unknown;
   closed = false;
+  /**
+   * Set just after `closed` (a microtask later): from then on not even `hudLogFields()` reads
+   * the invocation, so a timer the handler left behind logs without its context.
+   */
+  released = false;
   readonly startedAt = Date.now();
   readonly startedAtMs = performance.now();
   durationMs = 0;

@@ -1,76 +1,63 @@
-import { Logger } from '@nestjs/common';
 import type { HudLatencyReport } from '../analysis/latency/hud-latency-report.interface.js';
 import { latencyReportsOf } from '../analysis/latency/latency.registry.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
+import { ExporterLane } from './exporter.lane.js';
 import type { HudExporter } from './exporters/hud-exporter.interface.js';
-import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
+import type { ForensicsTrigger } from './forensics-record.interface.js';
 import type { HudForensicsStats } from './forensics.stats.js';
+import { PipelineReporter } from './pipeline.reporter.js';
 import { RateLimiter } from './rate.limiter.js';
-import { buildRecord } from './record.builder.js';
-import { Redactor } from './redactor.js';
+import { RecordGate } from './record.gate.js';
 import { invocationAnalysisOf } from '../analysis/invocation.analysis.js';
 import type { HudSuspectFilter, HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
 
-interface Pending {
-  invocation: Invocation;
-  trigger: ForensicsTrigger;
-}
-
 const TIMED_OUT = Symbol('timed out');
-
-function exporterName(exporter: HudExporter): string {
-  return exporter.constructor?.name || 'exporter';
-}
-
-/** `String(error)` that cannot itself throw (a thrown object may have a throwing toString). */
-function describeThrown(error: unknown): string {
-  try {
-    return String(error);
-  } catch {
-    return Object.prototype.toString.call(error);
-  }
-}
 
 /**
  * The forensics pipeline: failing invocations in, records out to the exporters.
- * Nothing here runs on the request's path but `submit`, which only counts and queues;
- * records are built and exported later, in batches, from a bounded queue, and an
- * exporter that throws, rejects or hangs is isolated, counted and reported once.
+ * Nothing here runs on the request's path but `submit`, which only counts and queues. A gate
+ * builds each record once after the response, runs `beforeRecord` and freezes it; then each
+ * exporter takes it through its own lane (bounded queue, one call in flight, its own time
+ * limit and counters), outside every invocation. An exporter that throws, rejects or hangs
+ * is isolated, counted and reported once, and never delays another.
  *
  * @publicApi
  */
 export class HudForensics {
-  private readonly logger = new Logger('HudForensics');
-  private readonly counters: Omit<HudForensicsStats, 'queued'> = {
-    recorded: 0,
-    droppedByRateLimit: 0,
-    droppedByQueue: 0,
-    droppedByHook: 0,
-    exporterErrors: 0,
-    exporterTimeouts: 0,
-  };
+  private readonly reporter = new PipelineReporter();
   private readonly rateLimiter: RateLimiter | undefined;
-  private readonly redactor: Redactor;
-  private pending: Pending[] = [];
-  /** Records taken from `pending` and not yet handed to every exporter; they count against `maxQueueSize`. */
-  private inFlight = 0;
-  private draining: Promise<void> | undefined;
-  private readonly reported = new Set<string>();
+  private droppedByRateLimit = 0;
+  private readonly gate: RecordGate;
+  private readonly lanes: readonly ExporterLane[];
   private shuttingDown: Promise<void> | undefined;
 
   constructor(
     private readonly options: HudOptions,
-    private readonly exporters: readonly HudExporter[],
+    exporters: readonly HudExporter[],
   ) {
     const { rateLimit } = options;
     this.rateLimiter = rateLimit === false ? undefined : new RateLimiter(rateLimit.perSecond, rateLimit.burst);
-    this.redactor = new Redactor(options.redact);
+    this.lanes = exporters.map((exporter) => new ExporterLane(exporter, options.maxQueueSize, options.exportTimeoutMs, this.reporter));
+    this.gate = new RecordGate(options, this.reporter, (records) => {
+      for (const lane of this.lanes) lane.offer(records);
+    });
   }
 
-  /** Counters of the pipeline since start. */
+  /** Counters of the pipeline since start, in all and per exporter. */
   stats(): HudForensicsStats {
-    return { ...this.counters, queued: this.pending.length + this.inFlight };
+    const exporters = this.lanes.map((lane) => lane.stats());
+    const sum = (field: 'dropped' | 'errors' | 'timeouts' | 'queued') => exporters.reduce((total, lane) => total + lane[field], 0);
+    return {
+      recorded: this.gate.recorded,
+      droppedByRateLimit: this.droppedByRateLimit,
+      droppedByQueue: sum('dropped'),
+      droppedByHook: this.gate.droppedByHook,
+      exporterErrors: sum('errors'),
+      exporterTimeouts: sum('timeouts'),
+      queued: this.gate.waiting + sum('queued'),
+      exporters,
+    };
   }
 
   /**
@@ -94,132 +81,53 @@ export class HudForensics {
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */
   submit(invocation: Invocation, trigger: ForensicsTrigger): void {
     if (this.rateLimiter !== undefined && !this.rateLimiter.tryTake(invocation.name)) {
-      this.counters.droppedByRateLimit++;
+      this.droppedByRateLimit++;
       return;
     }
-    if (this.pending.length + this.inFlight >= this.options.maxQueueSize) {
-      this.counters.droppedByQueue++;
-      this.reportOnce('queue', `queue full (maxQueueSize ${this.options.maxQueueSize}): records dropped, see stats()`);
-      return;
-    }
-    this.pending.push({ invocation, trigger });
-    this.draining ??= this.drain();
-  }
-
-  /** Resolves once every queued record has been handed to the exporters. */
-  async flush(): Promise<void> {
-    while (this.draining !== undefined) await this.draining;
-  }
-
-  /** Flushes, then lets each exporter release its resources. Called on application shutdown. */
-  shutdown(): Promise<void> {
-    return (this.shuttingDown ??= this.shutDownExporters());
-  }
-
-  private async shutDownExporters(): Promise<void> {
-    await this.flush();
-    await Promise.all(
-      this.exporters
-        .filter((exporter) => typeof exporter.shutdown === 'function')
-        .map((exporter) => this.runIsolated(exporter, () => exporter.shutdown!())),
-    );
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      // Let the response leave first: records are built after it.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
-        this.inFlight = batch.length;
-        const records = this.buildAll(batch);
-        if (records.length > 0) {
-          // Each exporter gets its own array: one that empties or sorts it cannot disturb another.
-          await Promise.all(
-            this.exporters.map((exporter) => this.runIsolated(exporter, () => exporter.export(records.slice()))),
-          );
-        }
-        this.inFlight = 0;
-      }
-    } finally {
-      this.inFlight = 0;
-      this.draining = undefined;
-    }
-  }
-
-  private buildAll(batch: readonly Pending[]): ForensicsRecord[] {
-    const records: ForensicsRecord[] = [];
-    for (const { invocation, trigger } of batch) {
-      let record: ForensicsRecord | null;
-      try {
-        record = buildRecord(invocation, trigger, this.options.service, this.redactor);
-      } catch (error) {
-        this.reportOnce('build', `building a record failed: ${describeThrown(error)}`);
-        continue;
-      }
-      record = this.applyHook(record);
-      if (record === null) {
-        this.counters.droppedByHook++;
-        continue;
-      }
-      this.counters.recorded++;
-      records.push(record);
-    }
-    return records;
+    this.gate.accept(invocation, trigger);
   }
 
   /**
-   * Runs `beforeRecord` on a copy of the record, so a hook that changes the record and then
-   * throws leaves nothing half-changed: the record is then exported exactly as built.
+   * Resolves once every record queued so far has been handed to every exporter (each within
+   * `exportTimeoutMs` per call) and each exporter's `forceFlush()`, when it has one, is done.
    */
-  private applyHook(record: ForensicsRecord): ForensicsRecord | null {
-    const hook = this.options.beforeRecord;
-    if (hook === undefined) return record;
-    try {
-      const copy = structuredClone(record);
-      // The trace object is the key OpenTelemetryExporter finds the live span by: keep it.
-      if (record.trace !== undefined) copy.trace = record.trace;
-      const changed: unknown = hook(copy);
-      if (changed === null) return null;
-      if (changed !== null && typeof changed === 'object' && typeof (changed as PromiseLike<unknown>).then !== 'function') {
-        return changed as ForensicsRecord;
-      }
-      this.reportOnce(
-        'hook-result',
-        'beforeRecord must return a record or null synchronously (it returned something else); records are exported as they were',
-      );
-      return record;
-    } catch (error) {
-      this.reportOnce('hook', `beforeRecord threw (${describeThrown(error)}); records are exported as they were. Further throws are not reported.`);
-      return record;
-    }
+  async flush(): Promise<void> {
+    this.gate.buildNow();
+    await Promise.all(this.lanes.map((lane) => lane.flush()));
   }
 
-  /** Runs one exporter call with a time limit; whatever it does, it resolves. */
-  private async runIsolated(exporter: HudExporter, call: () => void | Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), this.options.exportTimeoutMs);
-      timer.unref();
+  /**
+   * Hands every exporter what was queued for it, then shuts each down, all within
+   * `shutdownTimeoutMs`. Lanes finish independently: a hanging exporter costs only itself, and
+   * is given up on at the deadline. Until then a timer keeps the process alive, so a process
+   * whose only handle was the app does not exit half-way through. Called on application
+   * shutdown, with the time `app.close()` began (`performance.now()`), so that the whole of
+   * `close()` stays within the limit; later calls return the same promise.
+   */
+  shutdown(closingSince: number = performance.now()): Promise<void> {
+    return (this.shuttingDown ??= this.shutDownLanes(closingSince));
+  }
+
+  private async shutDownLanes(closingSince: number): Promise<void> {
+    this.gate.buildNow();
+    const budgetMs = Math.max(0, this.options.shutdownTimeoutMs - (performance.now() - closingSince));
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+      deadline = setTimeout(resolve, budgetMs, TIMED_OUT);
     });
-    try {
-      const outcome = await Promise.race([Promise.resolve().then(call), timeout]);
-      if (outcome === TIMED_OUT) {
-        this.counters.exporterTimeouts++;
-        this.reportOnce(`timeout:${exporterName(exporter)}`, `${exporterName(exporter)} did not finish within exportTimeoutMs (${this.options.exportTimeoutMs} ms); further time-outs are only counted`);
-      }
-    } catch (error) {
-      this.counters.exporterErrors++;
-      this.reportOnce(`error:${exporterName(exporter)}`, `${exporterName(exporter)} failed: ${describeThrown(error)}; further failures are only counted`);
-    } finally {
-      clearTimeout(timer);
+    const pending = new Set(this.lanes);
+    const done = Promise.all(this.lanes.map((lane) => lane.shutdown().then(() => pending.delete(lane))));
+    const outcome = await Promise.race([done, timedOut]);
+    clearTimeout(deadline);
+    if (outcome !== TIMED_OUT) return;
+    const late: string[] = [];
+    for (const lane of pending) {
+      late.push(`${lane.name} (${lane.stats().queued} records not exported)`);
+      lane.abandon();
     }
-  }
-
-  private reportOnce(id: string, message: string): void {
-    if (this.reported.has(id)) return;
-    this.reported.add(id);
-    this.logger.error(message);
+    this.reporter.once(
+      'shutdown',
+      `shutdown did not finish within shutdownTimeoutMs (${this.options.shutdownTimeoutMs} ms): gave up on ${late.join(', ')}`,
+    );
   }
 }

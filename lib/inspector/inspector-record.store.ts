@@ -16,7 +16,7 @@ export class InspectorRecordStore implements HudExporter {
     this.ring = new Array<ForensicsRecord | undefined>(maxRecords);
   }
 
-  export(records: ForensicsRecord[]): void {
+  export(records: readonly ForensicsRecord[]): void {
     for (const record of records) {
       this.ring[this.next] = record;
       this.next = (this.next + 1) % this.maxRecords;

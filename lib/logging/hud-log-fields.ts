@@ -10,7 +10,8 @@ import { redactorOf } from '../forensics/redactor.registry.js';
  *
  * Unlike `getContext()`, it still answers while the invocation is completing, so a line
  * written when the response finishes (pino-http's "request completed") carries the final
- * context too.
+ * context too. Once that is over it returns `{}`, like `getContext()`: a timer the handler
+ * left behind, and the exporters (which run outside every invocation), log without it.
  *
  * @example
  * LoggerModule.forRoot({ pinoHttp: { mixin: () => hudLogFields() } }); // nestjs-pino
@@ -19,7 +20,7 @@ import { redactorOf } from '../forensics/redactor.registry.js';
 export function hudLogFields(): Record<string, HudContextValue> {
   const fields: Record<string, HudContextValue> = {};
   const invocation = invocationStorage.getStore();
-  if (invocation === undefined) return fields;
+  if (invocation === undefined || invocation.released) return fields;
   const values = invocation.values;
   const redactor = redactorOf(invocation.runtime.options);
   for (const key of Object.keys(values)) {

@@ -4,6 +4,7 @@ import type * as OpenTelemetryApiModule from '@opentelemetry/api';
 export type OpenTelemetryApi = typeof OpenTelemetryApiModule;
 
 let loading: Promise<OpenTelemetryApi | undefined> | undefined;
+let loaded: OpenTelemetryApi | undefined;
 
 /**
  * Loads the optional peer `@opentelemetry/api` once per process. An app without it pays one
@@ -12,7 +13,12 @@ let loading: Promise<OpenTelemetryApi | undefined> | undefined;
  */
 export function loadOpenTelemetryApi(): Promise<OpenTelemetryApi | undefined> {
   return (loading ??= import('@opentelemetry/api').then(
-    (api) => api,
+    (api) => (loaded = api),
     () => undefined,
   ));
+}
+
+/** The API once `loadOpenTelemetryApi()` has found it, for code that cannot wait; else `undefined`. */
+export function loadedOpenTelemetryApi(): OpenTelemetryApi | undefined {
+  return loaded;
 }

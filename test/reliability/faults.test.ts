@@ -34,7 +34,7 @@ class SlowExporter implements HudExporter {
     return new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-/** A MemoryExporter that also counts the batches it received (every exporter gets each batch). */
+/** A MemoryExporter that also counts the batches it received. */
 class BatchCountingExporter extends MemoryExporter {
   batches = 0;
   override export(records: ForensicsRecord[]): void {
@@ -204,11 +204,21 @@ for (const platform of PLATFORMS) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const failures = requests.filter((route) => ROUTES[route]).length;
       const stats = forensics.stats();
-      assert.equal(stats.recorded + stats.droppedByRateLimit + stats.droppedByQueue + stats.droppedByHook, failures, JSON.stringify(stats));
+      assert.equal(stats.recorded + stats.droppedByRateLimit + stats.droppedByHook, failures, JSON.stringify(stats));
       assert.equal(stats.recorded, failures, 'a throwing beforeRecord keeps the record as it was');
       assert.equal(memory.records.length, failures, 'the healthy exporter got every record');
-      assert.equal(stats.exporterErrors, 2 * memory.batches, 'the throwing and the rejecting exporter, once per batch');
-      assert.equal(stats.exporterTimeouts, memory.batches, 'the hanging exporter, once per batch');
+      // Each exporter has its own lane and counters: every record ends in one of them per lane.
+      const lane = (name: string) => stats.exporters.find((l) => l.name === name)!;
+      for (const { name, exported, failed, dropped, queued } of stats.exporters) {
+        assert.equal(exported + failed + dropped + queued, stats.recorded, `${name}: ${JSON.stringify(stats.exporters)}`);
+      }
+      assert.equal(lane('BatchCountingExporter').exported, failures);
+      assert.equal(lane('SlowExporter').exported, failures, 'the slow exporter got every record too');
+      for (const name of ['ThrowingExporter', 'RejectingExporter', 'HangingExporter']) assert.equal(lane(name).failed, failures, name);
+      assert.ok(lane('ThrowingExporter').errors >= 1 && lane('RejectingExporter').errors >= 1);
+      assert.equal(stats.exporterErrors, lane('ThrowingExporter').errors + lane('RejectingExporter').errors, 'the throwing and the rejecting exporter, once per call');
+      assert.equal(stats.exporterTimeouts, lane('HangingExporter').timeouts, 'the hanging exporter, once per call');
+      assert.ok(lane('HangingExporter').timeouts >= 1);
       assert.equal(stats.queued, 0);
       const routes = new Map<string, number>();
       for (const record of memory.records) {

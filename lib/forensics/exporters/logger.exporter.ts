@@ -72,7 +72,7 @@ export class LoggerExporter implements HudExporter {
     this.logger = options.logger ?? new Logger('HudForensics');
   }
 
-  export(records: ForensicsRecord[]): void {
+  export(records: readonly ForensicsRecord[]): void {
     for (const record of records) {
       const line = lineOf(record, this.stacks);
       if (record.trigger === 'duration') this.logger.warn(line);

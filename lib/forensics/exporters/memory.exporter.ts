@@ -7,7 +7,8 @@ interface Waiter {
 }
 
 /**
- * Keeps records in memory, for tests: `records`, `clear()` and `waitFor(predicate)`.
+ * Keeps records in memory, for tests: `records`, `clear()` and `waitFor(predicate)`. The
+ * records are the frozen ones every exporter shares: read them, copy one to change it.
  *
  * @publicApi
  */
@@ -15,12 +16,12 @@ export class MemoryExporter implements HudExporter {
   private readonly stored: ForensicsRecord[] = [];
   private waiters: Waiter[] = [];
 
-  /** Every record exported so far, oldest first. */
+  /** Every record exported so far (since the last `clear()`), oldest first. */
   get records(): readonly ForensicsRecord[] {
     return this.stored;
   }
 
-  export(records: ForensicsRecord[]): void {
+  export(records: readonly ForensicsRecord[]): void {
     for (const record of records) {
       this.stored.push(record);
       this.waiters = this.waiters.filter((waiter) => {
@@ -31,6 +32,7 @@ export class MemoryExporter implements HudExporter {
     }
   }
 
+  /** Forgets the records received so far. */
   clear(): void {
     this.stored.length = 0;
   }

@@ -47,7 +47,7 @@ export class NdjsonFileExporter implements HudExporter {
     this.path = options.path;
   }
 
-  export(records: ForensicsRecord[]): Promise<void> {
+  export(records: readonly ForensicsRecord[]): Promise<void> {
     const { text, unserialisable } = toLines(records);
     const write = this.lastWrite.then(() => (text.length > 0 ? this.append(Buffer.from(text, 'utf8')) : undefined));
     this.lastWrite = write.then(noop, noop);

@@ -59,7 +59,7 @@ export class OpenTelemetryExporter implements HudExporter {
 
   constructor(private readonly options: OpenTelemetryExporterOptions = {}) {}
 
-  async export(records: ForensicsRecord[]): Promise<void> {
+  async export(records: readonly ForensicsRecord[]): Promise<void> {
     const api = await loadOpenTelemetryApi();
     if (api === undefined) {
       if (!this.warnedMissing) {
