@@ -4,6 +4,7 @@ import { runDetached } from './detached.scope.js';
 import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
 import { describeThrown, type PipelineReporter } from './pipeline.reporter.js';
 import { buildRecord } from './record.builder.js';
+import { markRecordOfAppFilter } from './app-filter.errors.js';
 import { deepFreeze } from './record.freezer.js';
 import { Redactor } from './redactor.js';
 
@@ -87,6 +88,7 @@ export class RecordGate {
         // a hook can return anything, a Proxy whose traps throw included
         this.reporter.once('freeze', `a record could not be frozen (${describeThrown(error)}); it is exported as it is`);
       }
+      markRecordOfAppFilter(record, invocation.error);
       this.recorded++;
       records.push(record);
     }
