@@ -5,7 +5,7 @@ import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.inter
 import { describeThrown, type PipelineReporter } from './pipeline.reporter.js';
 import { buildRecord } from './record.builder.js';
 import { markRecordOfAppFilter } from './app-filter.errors.js';
-import { deepFreeze } from './record.freezer.js';
+import { deepFreeze, freezeBuiltRecord } from './record.freezer.js';
 import { Redactor } from './redactor.js';
 
 interface Pending {
@@ -70,20 +70,21 @@ export class RecordGate {
   private buildAll(batch: readonly Pending[]): ForensicsRecord[] {
     const records: ForensicsRecord[] = [];
     for (const { invocation, trigger } of batch) {
-      let record: ForensicsRecord | null;
+      let built: ForensicsRecord;
       try {
-        record = buildRecord(invocation, trigger, this.options.service, this.redactor);
+        built = buildRecord(invocation, trigger, this.options.service, this.redactor);
       } catch (error) {
         this.reporter.once('build', `building a record failed: ${describeThrown(error)}`);
         continue;
       }
-      record = this.applyHook(record);
+      const record = this.applyHook(built);
       if (record === null) {
         this.droppedByHook++;
         continue;
       }
       try {
-        deepFreeze(record);
+        if (record === built) freezeBuiltRecord(record);
+        else deepFreeze(record);
       } catch (error) {
         // a hook can return anything, a Proxy whose traps throw included
         this.reporter.once('freeze', `a record could not be frozen (${describeThrown(error)}); it is exported as it is`);
