@@ -35,8 +35,9 @@ export class HudRuntime {
     readonly forensics: HudForensics,
   ) {}
 
-  startInvocation(kind: HudInvocationKind, name: string): Invocation {
-    const invocation = new Invocation(this, kind, name);
+  /** A new invocation; `startedAt` when the work began earlier than now (see `Invocation.continuedAs`). */
+  startInvocation(kind: HudInvocationKind, name: string, startedAt?: { at: number; atMs: number }): Invocation {
+    const invocation = new Invocation(this, kind, name, startedAt);
     if (this.startListener !== undefined) {
       try {
         this.startListener(invocation);

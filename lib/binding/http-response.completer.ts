@@ -64,8 +64,8 @@ export class HttpResponseCompleter {
 
   private complete(invocation: Invocation, aborted: boolean): void {
     if (invocation.closed) return;
-    const req: any = invocation.request;
-    const res: any = invocation.response;
+    const req: any = invocation.exchange?.request;
+    const res: any = invocation.exchange?.response;
     // a GraphQL operation re-labelled the invocation with its own name: keep it
     if (invocation.kind === 'http') invocation.name = nameOf(req, this.isFastify);
     invocation.nameResolver = undefined;
@@ -87,6 +87,6 @@ export class HttpResponseCompleter {
  * connection) without the error reaching any exception filter, so it is noted here.
  */
 function noteBodyStreamError(invocation: Invocation): void {
-  const errored: unknown = (invocation.bodyStream as { errored?: unknown } | undefined)?.errored;
+  const errored: unknown = (invocation.exchange?.bodyStream as { errored?: unknown } | undefined)?.errored;
   if (errored != null) invocation.noteError(errored);
 }

@@ -73,7 +73,7 @@ export class HttpBinding implements OnApplicationBootstrap {
   private requestStarter(isFastify: boolean, completer: HttpResponseCompleter): (req: any, res: any) => Invocation {
     const runtime = this.runtime;
     // One resolver per binding, not a closure per request: the name is read off the request.
-    const resolveName = (invocation: Invocation) => nameOf(invocation.request, isFastify);
+    const resolveName = (invocation: Invocation) => nameOf(invocation.exchange?.request, isFastify);
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
     );
@@ -83,8 +83,7 @@ export class HttpBinding implements OnApplicationBootstrap {
       const rawResponse = isFastify ? rawResponseOf(res) : res;
       attachInvocation(rawResponse, invocation);
       rawResponse.on('close', completer.onClose);
-      invocation.request = req;
-      invocation.response = res;
+      invocation.exchange = { request: req, response: res };
       invocation.nameResolver = resolveName;
       // propagated first: the service's own fromHeaders win over what an upstream sent
       if (propagates) readPropagatedContext(invocation, req.headers[HUD_CONTEXT_HEADER]);

@@ -4,34 +4,14 @@ import type { Invocation } from '../context/invocation.js';
 import { HUD_INVOCATION_WRAPPED } from '../hud.constants.js';
 import { bullMqJobDetails, bullMqJobName, isBullMqJob } from './bullmq-job.details.js';
 import { runtimeFor } from './instance-runtime.registry.js';
-import { runInvocation } from './invocation.runner.js';
+import { isThenable, runInvocation } from './invocation.runner.js';
+import { copyMethodMetadata } from './method-metadata.js';
 
 type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
-}
 
 /** Whether `fn` is already a wrapper made by `@HudInvocation()` (from any copy of the package). */
 export function isInvocationWrapper(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[HUD_INVOCATION_WRAPPED] === true;
-}
-
-/**
- * Copies what decorators stored on the original function (`@Cron`, `@OnEvent`,
- * `@MessagePattern`, `@Process`...) to the wrapper, so that whatever discovers handlers by
- * their metadata still finds this one, whichever order the decorators were written in.
- */
-function copyMetadata(from: Function, to: Function): void {
-  const reflect = Reflect as unknown as {
-    getOwnMetadataKeys?: (target: object) => unknown[];
-    getOwnMetadata?: (key: unknown, target: object) => unknown;
-    defineMetadata?: (key: unknown, value: unknown, target: object) => void;
-  };
-  if (typeof reflect.getOwnMetadataKeys !== 'function' || typeof reflect.defineMetadata !== 'function') return;
-  for (const key of reflect.getOwnMetadataKeys(from)) {
-    reflect.defineMetadata(key, reflect.getOwnMetadata!(key, from), to);
-  }
 }
 
 /**
@@ -40,14 +20,10 @@ function copyMetadata(from: Function, to: Function): void {
  * that record, so it becomes a record of its own, with the context the joined invocation had.
  */
 function recordLateFailure(joined: Invocation, name: string, calledAt: number, calledAtMs: number, error: unknown): void {
-  const runtime = joined.runtime;
-  const late = runtime.startInvocation('job', name);
   // the work started when the method was called, not when its failure was seen
-  Object.assign(late, { startedAt: calledAt, startedAtMs: calledAtMs });
-  for (const key of Object.keys(joined.values)) late.values[key] = joined.values[key]!;
-  late.keyCount = joined.keyCount;
+  const late = joined.continuedAs(name, calledAt, calledAtMs);
   late.noteError(error);
-  runtime.complete(late);
+  late.runtime.complete(late);
 }
 
 /**
@@ -94,9 +70,7 @@ export function wrapMethodAsInvocation<F extends Function>(original: F, explicit
     if (job !== undefined) invocation.details.job = bullMqJobDetails(job);
     return runInvocation(runtime, invocation, () => method.apply(this, args));
   };
-  copyMetadata(original, wrapper);
-  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  copyMethodMetadata(original, wrapper);
   Object.defineProperty(wrapper, HUD_INVOCATION_WRAPPED, { value: true });
   return wrapper as unknown as F;
 }

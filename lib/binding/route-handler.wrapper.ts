@@ -20,7 +20,7 @@ function isStreamableFile(value: unknown): value is { getStream(): unknown } {
 function noteBody<T>(value: T): T {
   if (isStreamableFile(value)) {
     const invocation = currentInvocation();
-    if (invocation !== undefined) invocation.bodyStream = value.getStream();
+    if (invocation?.exchange !== undefined) invocation.exchange.bodyStream = value.getStream();
   }
   return value;
 }
@@ -58,7 +58,7 @@ export function wrapRouteHandler(controller: Function, methodName: string): void
       applyHandlerMetadata(
         invocation,
         metadata,
-        () => new HandlerExecutionContext([invocation.request, invocation.response], controller as never, wrapped),
+        () => new HandlerExecutionContext([invocation.exchange?.request, invocation.exchange?.response], controller as never, wrapped),
       );
     }
     let result: unknown;

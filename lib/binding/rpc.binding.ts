@@ -15,7 +15,11 @@ interface MessageServer {
   addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: object): void;
 }
 
-/** Where Nest announces each microservice server it creates (`ModulesContainer`, Nest 10+). */
+/**
+ * Where Nest announces each microservice server it creates (`ModulesContainer`, Nest 10+).
+ * The one reason this binding needs the container: servers are not providers, so
+ * `DiscoveryService` never sees them, and their handler maps are only reachable here.
+ */
 interface RpcTargetSource {
   getRpcTargetRegistry(): Observable<unknown>;
 }

@@ -10,6 +10,15 @@ export interface InvocationDetails {
   job?: { queue?: string; jobId?: string; attempt?: number };
 }
 
+/** The live objects of an HTTP invocation, for the HTTP binding only. */
+export interface HttpExchange {
+  /** The request and response, for `@SetHudContext(fn)` and the record's `http` details. */
+  readonly request: unknown;
+  readonly response: unknown;
+  /** The stream of a `StreamableFile` the handler returned, to note its failure. */
+  bodyStream?: unknown;
+}
+
 /**
  * The store of one invocation's values: an object whose prototype chain holds no
  * `Object.prototype` (its prototype is a frozen empty object with a null prototype), so no
@@ -44,19 +53,17 @@ export class Invocation {
   trace: { traceId: string; spanId: string } | undefined;
   /** Set once `@SetHudContext`/`@HudSlowThreshold` of the handler were applied. */
   handlerMetadataApplied = false;
-  /** The request and response of an HTTP invocation, for `@SetHudContext(fn)`. */
-  request: unknown;
-  response: unknown;
-  /** The stream of a `StreamableFile` the HTTP handler returned, to note its failure. */
-  bodyStream: unknown;
+  /** What only an HTTP invocation has, kept by the HTTP binding; `undefined` for the others. */
+  exchange: HttpExchange | undefined;
   closed = false;
   /**
    * Set just after `closed` (a microtask later): from then on not even `hudLogFields()` reads
    * the invocation, so a timer the handler left behind logs without its context.
    */
   released = false;
-  readonly startedAt = Date.now();
-  readonly startedAtMs = performance.now();
+  /** When the work started: `Date.now()` and `performance.now()`. */
+  readonly startedAt: number;
+  readonly startedAtMs: number;
   durationMs = 0;
   /**
    * For a binding that learns the final name late (HTTP: once the request is routed), how to
@@ -70,7 +77,24 @@ export class Invocation {
     /** Mutable for one case: GraphQL re-labels the HTTP invocation it runs in (see graphql.naming.ts). */
     public kind: HudInvocationKind,
     public name: string,
-  ) {}
+    startedAt?: { at: number; atMs: number },
+  ) {
+    this.startedAt = startedAt?.at ?? Date.now();
+    this.startedAtMs = startedAt?.atMs ?? performance.now();
+  }
+
+  /**
+   * A new invocation of kind `job` named `name`, with this one's context, for work that
+   * began inside this invocation (at `at`/`atMs`) and outlived it: what it does from now on
+   * can no longer be part of this record.
+   */
+  continuedAs(name: string, at: number, atMs: number): Invocation {
+    const late = this.runtime.startInvocation('job', name, { at, atMs });
+    for (const key of Object.keys(this.values)) late.values[key] = this.values[key]!;
+    late.keyCount = this.keyCount;
+    late.hasArrays = this.hasArrays;
+    return late;
+  }
 
   get id(): string {
     return (this.lazyId ??= randomUUID());
