@@ -39,16 +39,13 @@ import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
       inject: [HudOptions],
     },
     {
-      provide: HudForensics,
+      provide: HudRuntime,
       useFactory: (options: HudOptions, inspectorStore: InspectorRecordStore | null) =>
-        new HudForensics(options, [...(options.exporters ?? [new LoggerExporter()]), ...(inspectorStore ? [inspectorStore] : [])]),
+        new HudRuntime(options, [...(options.exporters ?? [new LoggerExporter()]), ...(inspectorStore ? [inspectorStore] : [])]),
       inject: [HudOptions, InspectorRecordStore],
     },
-    {
-      provide: HudRuntime,
-      useFactory: (options: HudOptions, forensics: HudForensics) => new HudRuntime(options, forensics),
-      inject: [HudOptions, HudForensics],
-    },
+    // the runtime's pipeline, for the app to inject
+    { provide: HudForensics, useFactory: (runtime: HudRuntime) => runtime.forensics, inject: [HudRuntime] },
     HudContextService,
     HttpBinding,
     HttpVersionBinding,

@@ -3,10 +3,14 @@ import type { HudContextProblem, HudContextValue, HudInvocationKind } from './co
 import { Invocation } from './context/invocation.js';
 import { ContextProblemWarnings } from './context/context-problem.warnings.js';
 import type { HudOptions } from './hud.options.js';
-import type { HudForensics } from './forensics/hud-forensics.js';
+import { HudForensics } from './forensics/hud-forensics.js';
+import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { decideTrigger } from './forensics/failure.detector.js';
+import { Redactor } from './forensics/redactor.js';
 import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
-import { invocationAnalysisOf } from './analysis/invocation.analysis.js';
+import { HudNotes } from './hud.notes.js';
+import { InvocationAnalysis } from './analysis/invocation.analysis.js';
+import { propagationPlanFor, type PropagationPlan } from './propagation/context.propagation.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
@@ -14,26 +18,36 @@ export type ContextSetListener = (invocation: Invocation, keys: readonly string[
 /** Sees every invocation as it starts, e.g. to note the active tracing span. */
 export type InvocationStartListener = (invocation: Invocation) => void;
 
-const MAX_REMEMBERED_WARNINGS = 1000;
-
 /**
  * Everything one `HudModule` instance needs at run time, reachable from each of its
- * invocations. Several apps in one process (tests do this) each have their own runtime.
+ * invocations: its options, notes (warn or debug once), the one redactor of its `redact`
+ * rules (records, log fields, spans, schema messages), its propagation plan, its analysis
+ * and its forensics pipeline. Several apps in one process (tests do this) each have their own.
  */
 export class HudRuntime {
   readonly logger = new Logger('Hud');
-  private readonly warned = new Set<string>();
+  /** Every "tell once" of the module, in one bounded memory. */
+  readonly notes = new HudNotes(this.logger);
+  readonly redactor: Redactor;
+  /** How context crosses to other services; `null` when propagation is off. */
+  readonly propagation: PropagationPlan | null;
+  readonly analysis: InvocationAnalysis;
+  readonly forensics: HudForensics;
   /** Warnings about bad context: a budget apart, so that bad input cannot silence the others. */
   private readonly problemWarnings = new ContextProblemWarnings(this.logger);
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
-  private readonly analysis = invocationAnalysisOf(this.options);
 
   constructor(
     readonly options: HudOptions,
-    readonly forensics: HudForensics,
-  ) {}
+    exporters: readonly HudExporter[],
+  ) {
+    this.redactor = new Redactor(options.redact);
+    this.propagation = propagationPlanFor(options);
+    this.analysis = new InvocationAnalysis(options, this.redactor, this.notes);
+    this.forensics = new HudForensics(options, exporters, { redactor: this.redactor, analysis: this.analysis });
+  }
 
   /** A new invocation; `startedAt` when the work began earlier than now (see `Invocation.continuedAs`). */
   startInvocation(kind: HudInvocationKind, name: string, startedAt?: { at: number; atMs: number }): Invocation {
@@ -42,7 +56,7 @@ export class HudRuntime {
       try {
         this.startListener(invocation);
       } catch (error) {
-        this.warnOnce('start-listener', `an invocation start listener threw: ${String(error)}`);
+        this.notes.warn('start-listener', `an invocation start listener threw: ${String(error)}`);
       }
     }
     return invocation;
@@ -81,20 +95,13 @@ export class HudRuntime {
       try {
         listener(invocation, keys, values);
       } catch (error) {
-        this.warnOnce('context-listener', `a context listener threw: ${String(error)}`);
+        this.notes.warn('context-listener', `a context listener threw: ${String(error)}`);
       }
     }
   }
 
   warnAboutProblems(problems: readonly HudContextProblem[]): void {
     this.problemWarnings.warn(problems);
-  }
-
-  /** Logs a warning the first time `id` is seen, so a hot path cannot flood the log. */
-  warnOnce(id: string, message: string): void {
-    if (this.warned.has(id) || this.warned.size >= MAX_REMEMBERED_WARNINGS) return;
-    this.warned.add(id);
-    this.logger.warn(message);
   }
 }
 

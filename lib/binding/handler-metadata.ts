@@ -53,7 +53,7 @@ export function applyHandlerMetadata(
       writeContext(invocation, typeof source === 'function' ? source(executionContext()) : source);
     } catch (error) {
       // A throwing @SetHudContext function (or a strict-mode rejection) is reported, never raised.
-      invocation.runtime.warnOnce(`set-hud-context:${metadata.label}:${String(error)}`, `@SetHudContext on ${metadata.label}: ${String(error)}`);
+      invocation.runtime.notes.warn(`set-hud-context:${metadata.label}:${String(error)}`, `@SetHudContext on ${metadata.label}: ${String(error)}`);
     }
   }
 }

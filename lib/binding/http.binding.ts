@@ -4,7 +4,7 @@ import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import { writeContext } from '../context/context.writer.js';
 import { HudRuntime } from '../hud.runtime.js';
-import { propagationPlanOf, readPropagatedContext } from '../propagation/context.propagation.js';
+import { readPropagatedContext } from '../propagation/context.propagation.js';
 import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
 import { inspectorPaths } from '../inspector/inspector.paths.js';
 import { attachInvocation, rawResponseOf } from './http-invocation.slot.js';
@@ -77,7 +77,7 @@ export class HttpBinding implements OnApplicationBootstrap {
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
     );
-    const propagates = propagationPlanOf(runtime.options) !== null;
+    const propagates = runtime.propagation !== null;
     return (req, res) => {
       const invocation = runtime.startInvocation('http', '');
       const rawResponse = isFastify ? rawResponseOf(res) : res;
@@ -95,7 +95,7 @@ export class HttpBinding implements OnApplicationBootstrap {
           writeContext(invocation, values);
         } catch (error) {
           // strict mode: a bad header must not fail the request; it is reported instead
-          runtime.warnOnce(`fromHeaders:${String(error)}`, `fromHeaders: ${String(error)}`);
+          runtime.notes.warn(`fromHeaders:${String(error)}`, `fromHeaders: ${String(error)}`);
         }
       }
       return invocation;

@@ -2,7 +2,6 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Observable, Subscription } from 'rxjs';
 import { HudRuntime } from '../hud.runtime.js';
-import { propagationPlanOf } from '../propagation/context.propagation.js';
 import { keepReceivedMetadata } from '../propagation/packet-metadata.fallback.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
@@ -60,7 +59,7 @@ export class RpcBinding implements OnApplicationShutdown {
       try {
         instrumentServer(runtime, target);
       } catch (error) {
-        runtime.warnOnce('rpc-instrument', `could not bind a microservice server's handlers: ${String(error)}`);
+        runtime.notes.warn('rpc-instrument', `could not bind a microservice server's handlers: ${String(error)}`);
       }
     });
   }
@@ -77,7 +76,7 @@ function instrumentServer(runtime: HudRuntime, target: unknown): void {
   Object.defineProperty(server, INSTRUMENTED, { value: true });
   const transport = transportName(server);
   // Nest 11's TcpContext has no getMetadata(): keep the propagated context off the raw packet
-  if (transport === 'TCP' && propagationPlanOf(runtime.options) !== null) keepReceivedMetadata(server);
+  if (transport === 'TCP' && runtime.propagation !== null) keepReceivedMetadata(server);
 
   const wrapRegisteredHandlers = (): void => {
     const handlers = server.getHandlers();
