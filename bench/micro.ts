@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
+import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import { getContext, HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
 import { median } from './summary.js';
 // The counters themselves (not public API): the one case that times counting alone.
@@ -109,6 +110,9 @@ export async function runMicro(): Promise<MicroResult[]> {
   const hudNoSuspects = noSuspects.get(HudContextService);
   const counters = new SuspectCounters(new HudSuspectsOptions(), () => false);
   const NO_SUSPECTS = 'HudContextService.run + setContext (3 keys), suspects: false';
+  const sketch = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.02, binLimit: 256 });
+  // 1,024 durations between about 2 and 200 ms (a fixed pattern, no randomness)
+  const durations = Array.from({ length: 1024 }, (_, i) => 20 * Math.exp(Math.sin(i * 12.9898) * 2.3));
 
   const cases: MicroCase[] = [
     {
@@ -204,6 +208,16 @@ export async function runMicro(): Promise<MicroResult[]> {
           setContext(values);
           for (let i = 0; i < n; i++) sink += Object.keys(getContext()).length;
         }),
+    },
+    {
+      // what each completed invocation adds to its name's latency baseline (slowBaseline on):
+      // the same sketch settings nestjs-hud uses, fed varied durations
+      name: 'latency sketch: one update (DDSketch, 2 % accuracy, 256 bins)',
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) sketch.accept(durations[i & 1023]);
+        sink += sketch.count;
+      },
     },
     {
       name: 'failing invocation → record built and exported (MemoryExporter)',

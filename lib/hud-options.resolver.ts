@@ -1,4 +1,6 @@
 import { validateSync, type ValidationError } from 'class-validator';
+import { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
+import { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
 import {
   HudInspectorOptions,
   HudLimits,
@@ -35,6 +37,8 @@ const NESTED_OPTIONS: ReadonlyArray<[string, new () => object]> = [
   ['propagation', HudPropagationOptions],
   ['suspects', HudSuspectsOptions],
   ['metrics', HudMetricsOptions],
+  ['breadcrumbs', HudBreadcrumbsOptions],
+  ['slowBaseline', HudSlowBaselineOptions],
 ];
 
 /** The fields a nested option accepts, for messages. */
@@ -92,6 +96,12 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   options.limits = withDefaults(HudLimits, given.limits ?? {}) as HudLimits;
   if (given.rateLimit !== undefined && given.rateLimit !== false) {
     options.rateLimit = withDefaults(HudRateLimit, given.rateLimit) as HudRateLimit;
+  }
+  if (given.breadcrumbs !== undefined && given.breadcrumbs !== false) {
+    options.breadcrumbs = withDefaults(HudBreadcrumbsOptions, given.breadcrumbs) as HudBreadcrumbsOptions;
+  }
+  if (given.slowBaseline !== undefined && given.slowBaseline !== false) {
+    options.slowBaseline = withDefaults(HudSlowBaselineOptions, given.slowBaseline) as HudSlowBaselineOptions;
   }
   if (given.inspector !== undefined) {
     options.inspector = withDefaults(HudInspectorOptions, given.inspector) as HudInspectorOptions;

@@ -19,6 +19,7 @@ import { resolveHudOptions } from './hud-options.resolver.js';
 import { HudOptions, type HudModuleOptions } from './hud.options.js';
 import { HudRuntime } from './hud.runtime.js';
 import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
+import { LoggerBreadcrumbsLifecycle } from './logging/logger-breadcrumbs.lifecycle.js';
 import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
 
 /**
@@ -58,6 +59,7 @@ import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
     OpenTelemetryBridge,
     HudMetricsInstaller,
     HudInspector,
+    LoggerBreadcrumbsLifecycle,
     // When disabled, the factory returns null and Nest registers no filter.
     {
       provide: APP_FILTER,

@@ -15,6 +15,9 @@ import type { HudExporter } from './forensics/exporters/hud-exporter.interface.j
 import { BAGGAGE_KEY } from './propagation/hud-context.codec.js';
 import { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
 import { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
+import { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
+import { IsOptionObjectOrFalse } from './hud-option-object.rule.js';
+import { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
 
 /** A class whose properties carry class-validator decorators. */
 export type HudContextSchema = new (...args: never[]) => object;
@@ -284,6 +287,14 @@ export class HudOptions {
   @IsOptional()
   @ValidateNested()
   metrics?: HudMetricsOptions;
+
+  /** What each invocation did, attached to its record; `false` turns it off. Default: on (see `HudBreadcrumbsOptions`). */
+  @IsOptionObjectOrFalse(HudBreadcrumbsOptions, 'breadcrumbs must be { maxEntries, maxMessageLength, logger, levels } or false')
+  breadcrumbs: HudBreadcrumbsOptions | false = new HudBreadcrumbsOptions();
+
+  /** Each invocation name's own latency baseline; `false` turns it off. Default: on (see `HudSlowBaselineOptions`). */
+  @IsOptionObjectOrFalse(HudSlowBaselineOptions, 'slowBaseline must be { quantile, factor, minSamples, floorMs, windowMs } or false')
+  slowBaseline: HudSlowBaselineOptions | false = new HudSlowBaselineOptions();
 }
 
 /**
@@ -313,4 +324,6 @@ export interface HudModuleOptions {
   propagation?: Partial<HudPropagationOptions>;
   suspects?: Partial<HudSuspectsOptions> | false;
   metrics?: Partial<HudMetricsOptions>;
+  breadcrumbs?: Partial<HudBreadcrumbsOptions> | false;
+  slowBaseline?: Partial<HudSlowBaselineOptions> | false;
 }

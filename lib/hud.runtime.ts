@@ -10,6 +10,7 @@ import { Redactor } from './forensics/redactor.js';
 import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
 import { HudNotes } from './hud.notes.js';
 import { InvocationAnalysis } from './analysis/invocation.analysis.js';
+import { LatencyBaselines } from './analysis/latency/latency.baselines.js';
 import { propagationPlanFor, type PropagationPlan } from './propagation/context.propagation.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
@@ -35,9 +36,18 @@ export class HudRuntime {
   readonly forensics: HudForensics;
   /** Warnings about bad context: a budget apart, so that bad input cannot silence the others. */
   private readonly problemWarnings = new ContextProblemWarnings(this.logger);
+  /** The same for bad `addBreadcrumb()` data, with a budget of its own too. */
+  private readonly breadcrumbDataWarnings = new ContextProblemWarnings(this.logger, {
+    caller: 'addBreadcrumb data',
+    moreHint: '',
+    kept: 'The breadcrumb was kept without them.',
+    forgottenHint: '',
+  });
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
+  /** Each name's recent latencies (`slowBaseline`), reported by `HudForensics.latency()`. */
+  readonly latency: LatencyBaselines | undefined;
 
   constructor(
     readonly options: HudOptions,
@@ -46,7 +56,8 @@ export class HudRuntime {
     this.redactor = new Redactor(options.redact);
     this.propagation = propagationPlanFor(options);
     this.analysis = new InvocationAnalysis(options, this.redactor, this.notes);
-    this.forensics = new HudForensics(options, exporters, { redactor: this.redactor, analysis: this.analysis });
+    this.latency = options.slowBaseline === false ? undefined : new LatencyBaselines(options.slowBaseline);
+    this.forensics = new HudForensics(options, exporters, { redactor: this.redactor, analysis: this.analysis, latency: this.latency });
   }
 
   /** A new invocation; `startedAt` when the work began earlier than now (see `Invocation.continuedAs`). */
@@ -76,10 +87,14 @@ export class HudRuntime {
     // Log lines written while the completion runs (pino-http's "request completed", on the
     // same 'finish' event) still carry the context; anything later does not.
     queueMicrotask(() => (invocation.released = true));
-    invocation.durationMs = performance.now() - invocation.startedAtMs;
-    const trigger = decideTrigger(invocation, this.options);
+    const nowMs = performance.now();
+    invocation.durationMs = nowMs - invocation.startedAtMs;
+    const latency = this.latency?.windowFor(invocation.name, invocation.kind);
+    const trigger = decideTrigger(invocation, this.options, latency, nowMs);
+    latency?.add(invocation.durationMs, trigger !== undefined && trigger !== 'duration', nowMs);
     this.analysis.observe(invocation, trigger); // every invocation, before the rate limit
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);
+    else invocation.breadcrumbs = undefined; // a successful invocation's breadcrumbs are simply dropped
   }
 
   get hasContextSetListeners(): boolean {
@@ -102,6 +117,10 @@ export class HudRuntime {
 
   warnAboutProblems(problems: readonly HudContextProblem[]): void {
     this.problemWarnings.warn(problems);
+  }
+
+  warnAboutBreadcrumbData(problems: readonly HudContextProblem[]): void {
+    this.breadcrumbDataWarnings.warn(problems);
   }
 }
 

@@ -10,6 +10,13 @@ export type {
   HudSuspectTrigger,
 } from './analysis/suspects/hud-suspect-report.interface.js';
 export { setContext, getContext } from './context/set-context.js';
+export { addBreadcrumb } from './context/add-breadcrumb.js';
+export { setFailure } from './context/set-failure.js';
+export type { HudBreadcrumb } from './context/hud-breadcrumb.interface.js';
+export { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
+export type { HudBreadcrumbLevel } from './hud-breadcrumbs.options.js';
+export { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
+export type { HudLatencyReport } from './analysis/latency/hud-latency-report.interface.js';
 export { HudContextService } from './context/hud-context.service.js';
 export { HudContextValidationError } from './context/context-validation.error.js';
 export type { HudContextHandle } from './context/hud-context-handle.interface.js';
@@ -34,6 +41,8 @@ export type { SetHudContextSource } from './binding/handler-metadata.js';
 export { OpenTelemetryExporter, HUD_FORENSICS_EVENT } from './forensics/exporters/opentelemetry.exporter.js';
 export type { OpenTelemetryExporterOptions } from './forensics/exporters/opentelemetry.exporter.js';
 export { hudLogFields } from './logging/hud-log-fields.js';
+export { hudPinoHooks } from './logging/hud-pino.hooks.js';
+export type { HudPinoHooks } from './logging/hud-pino.hooks.js';
 export { withHudPropagation } from './propagation/hud-propagation.client.js';
 export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
 export { HudInvocation } from './binding/hud-invocation.decorator.js';

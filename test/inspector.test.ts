@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller, Get, Module, Param, Query } from '@nestjs/common';
-import { HudForensics, HudModule, MemoryExporter, setContext, type ForensicsRecord, type HudModuleOptions } from 'nestjs-hud';
+import { addBreadcrumb, HudForensics, HudModule, MemoryExporter, setContext, setFailure, type ForensicsRecord, type HudModuleOptions } from 'nestjs-hud';
 import { PLATFORMS, startHttpApp, type Platform, type RunningApp } from './support/http-app.js';
 
 const TOKEN = 'inspector-token-7f3a9c';
@@ -211,5 +211,41 @@ describe('inspector options', () => {
       startHttpApp('express', { imports: [appModule({ inspector: { path: '/_hud' } as unknown as { token: string } })] }),
       /inspector\.token must be a non-empty string/,
     );
+  });
+});
+
+describe('inspector: each name’s latency and failure rate, a record’s breadcrumbs and failure reason', () => {
+  @Controller('quotes')
+  class QuotesController {
+    @Get(':n')
+    quote(@Param('n') n: string) {
+      addBreadcrumb('price looked up', { sku: `sku-${n}` });
+      if (Number(n) % 4 === 0) setFailure('stale price served');
+      return { n };
+    }
+  }
+
+  it('shows p50, p99 and the failure rate beside the record counts', async () => {
+    @Module({
+      imports: [HudModule.forRoot({ exporters: [], rateLimit: false, inspector: { token: TOKEN } })],
+      controllers: [QuotesController],
+    })
+    class QuotesModule {}
+    const running = await startHttpApp('express', { imports: [QuotesModule] });
+    try {
+      for (let n = 1; n <= 8; n++) assert.equal((await fetch(`${running.url}/quotes/${n}`)).status, 200);
+      await running.app.get(HudForensics).flush();
+      const html = await (await fetch(`${running.url}/_hud`, { headers: auth })).text();
+      assert.match(html, /<th[^>]*>p50<\/th><th[^>]*>p99<\/th><th[^>]*>Failure rate<\/th>/);
+      const row = /<tr><td><a class="mono" href="[^"]*">GET \/quotes\/:n<\/a><\/td>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
+      // 8 calls, 2 marked failed: the quantiles describe the 6 others
+      assert.match(row, /<td class="num">2<\/td>/);
+      assert.match(row, /<td class="num">\d+(\.\d)? ms<\/td><td class="num">\d+(\.\d)? ms<\/td><td class="num" title="2 of 8 invocations failed in the last 15 min">25\.0 %<\/td>$/);
+      assert.match(html, /<span class="badge t-error">failure 2<\/span>/);
+      assert.match(html, /Failure: stale price served/);
+      assert.match(html, /<ol class="breadcrumbs"><li><span class="mono muted">\+[\d.]+ ms<\/span> <span class="badge t-other">info<\/span> price looked up <span class="mono muted">\{&quot;sku&quot;:&quot;sku-8&quot;\}<\/span><\/li><\/ol>/);
+    } finally {
+      await running.close();
+    }
   });
 });

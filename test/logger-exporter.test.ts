@@ -1,7 +1,18 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Controller, Get, HttpCode, Module, Post, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Catch,
+  Controller,
+  Get,
+  HttpCode,
+  Module,
+  Post,
+  ServiceUnavailableException,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
 import {
@@ -41,6 +52,18 @@ class CheckoutController {
   @Get('unavailable')
   inventoryUnavailable() {
     throw new ServiceUnavailableException('inventory down');
+  }
+}
+
+/** The catch-all filter of Nest's docs: it answers every error itself and logs nothing. */
+@Catch()
+class AllExceptionsFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(_exception: unknown, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const response = host.switchToHttp().getResponse();
+    httpAdapter.reply(response, { statusCode: 500, message: 'Something went wrong' }, 500);
   }
 }
 
@@ -112,6 +135,28 @@ for (const platform of PLATFORMS) {
         assert.equal(line.record.error?.message, 'payment gateway timeout');
         assert.equal(line.record.error?.stack, undefined);
         assert.deepEqual(line.record.context, { client_id: 'acme' });
+      });
+
+      it("keeps the stack when a catch-all filter of the app answers instead of Nest's handler, which then logs nothing", async () => {
+        const withFilter = await startHttpApp(
+          platform,
+          { imports: [HudModule.forRoot({ rateLimit: false })], controllers: [CheckoutController] },
+          (app) => {
+            app.useGlobalFilters(new AllExceptionsFilter(app.get(HttpAdapterHost)));
+          },
+          { logger: started.logger },
+        );
+        try {
+          started.logger.clear();
+          const response = await fetch(`${withFilter.url}/orders`, { method: 'POST' });
+          assert.deepEqual([response.status, await response.json()], [500, { statusCode: 500, message: 'Something went wrong' }]);
+          await withFilter.app.get(HudForensics).flush();
+          const withStack = entriesWithFrame(started.logger, 'CheckoutController.payWithCard');
+          assert.equal(withStack.length, 1, `the stack was printed ${withStack.length} times`);
+          assert.equal(withStack[0].context, 'HudForensics', 'the stack is in the record line, as nothing else printed it');
+        } finally {
+          await withFilter.close();
+        }
       });
 
       it('keeps the stack Nest does not log: an HttpException, a job', async () => {

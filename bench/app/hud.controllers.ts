@@ -1,4 +1,4 @@
-import { Controller, Get, Req } from '@nestjs/common';
+import { Controller, Get, Logger, Req } from '@nestjs/common';
 import { HudContextService } from 'nestjs-hud';
 import type { WithHeaders } from './bench-headers.js';
 
@@ -32,5 +32,27 @@ export class HudErrorController {
   hello(@Req() req: WithHeaders) {
     this.hud.set(keysOf(req));
     throw new Error('bench failure');
+  }
+}
+
+/**
+ * hud-logging / hud-logging-no-breadcrumbs: hud-handler plus 3 Nest Logger lines per
+ * request. The bench servers run with `logger: false`, so the lines print nothing: what
+ * differs between the two variants is only the breadcrumbs taken from them.
+ */
+@Controller()
+export class HudLoggingController {
+  private readonly logger = new Logger('Hello');
+
+  constructor(private readonly hud: HudContextService) {}
+
+  @Get('hello')
+  hello(@Req() req: WithHeaders) {
+    const keys = keysOf(req);
+    this.hud.set(keys);
+    this.logger.log('hello requested');
+    this.logger.log(`client ${keys.client_id} on tier ${keys.user_tier}`);
+    this.logger.warn('greeting from the cache');
+    return { ok: true };
   }
 }

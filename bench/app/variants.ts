@@ -54,6 +54,33 @@ export const VARIANTS: readonly Variant[] = [
     },
   },
   {
+    name: 'hud-handler-no-baseline',
+    description: 'hud-handler with slowBaseline: false (no latency sketch per name)',
+    load: async () => {
+      const { HudModule } = await import('nestjs-hud');
+      const { HudHandlerController } = await import('./hud.controllers.js');
+      return { module: benchModule({ imports: [HudModule.forRoot({ slowBaseline: false })], controllers: [HudHandlerController] }) };
+    },
+  },
+  {
+    name: 'hud-logging',
+    description: 'hud-handler + 3 Nest Logger lines per request (logger: false), each a breadcrumb',
+    load: async () => {
+      const { HudModule } = await import('nestjs-hud');
+      const { HudLoggingController } = await import('./hud.controllers.js');
+      return { module: benchModule({ imports: [HudModule.forRoot({})], controllers: [HudLoggingController] }) };
+    },
+  },
+  {
+    name: 'hud-logging-no-breadcrumbs',
+    description: 'hud-logging with breadcrumbs: false',
+    load: async () => {
+      const { HudModule } = await import('nestjs-hud');
+      const { HudLoggingController } = await import('./hud.controllers.js');
+      return { module: benchModule({ imports: [HudModule.forRoot({ breadcrumbs: false })], controllers: [HudLoggingController] }) };
+    },
+  },
+  {
     name: 'hud-headers',
     description: 'HudModule.forRoot({ fromHeaders }); the same 3 keys with no code',
     load: async () => {

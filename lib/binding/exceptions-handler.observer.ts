@@ -1,10 +1,33 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { ExceptionsHandler } from '@nestjs/core/exceptions/exceptions-handler.js';
 import { currentInvocation } from '../context/invocation.storage.js';
+import { noteHandledByAppFilter } from '../forensics/app-filter.errors.js';
 import type { Invocation } from '../context/invocation.js';
 import { invocationOfResponse, lateAnswerGiven } from './http-invocation.slot.js';
 
 type Next = (this: unknown, exception: unknown, host: ArgumentsHost) => unknown;
+
+/** A filter as `ExceptionsHandler` keeps it: the types its `@Catch()` names (none: every exception). */
+interface FilterMetadata {
+  exceptionMetatypes?: ReadonlyArray<abstract new (...args: never[]) => unknown>;
+}
+
+/**
+ * Whether one of the app's filters bound to this handler takes `exception`, chosen the way
+ * Nest chooses (the first whose `@Catch()` names no type or a type the exception is an
+ * instance of). Nest's own handler, which logs unknown errors, runs only when none does.
+ */
+function appFilterTakes(handler: unknown, exception: unknown): boolean {
+  try {
+    const filters = (handler as { filters?: unknown }).filters;
+    if (!Array.isArray(filters)) return false;
+    return (filters as FilterMetadata[]).some(
+      ({ exceptionMetatypes }) => !exceptionMetatypes?.length || exceptionMetatypes.some((type) => exception instanceof type),
+    );
+  } catch {
+    return false; // an odd filter list or a throwing `instanceof`: assume Nest handles it
+  }
+}
 
 /** Marks the patched `next`, for every copy of nestjs-hud in the process: it is patched once. */
 const OBSERVED = Symbol.for('nestjs-hud.exceptions-handler-observed');
@@ -39,6 +62,7 @@ export function observeHttpExceptions(): void {
     const response = responseOf(host);
     const invocation: Invocation | undefined = invocationOfResponse(response) ?? currentInvocation();
     if (invocation !== undefined && !invocation.closed) invocation.noteError(exception);
+    if (appFilterTakes(this, exception)) noteHandledByAppFilter(exception);
     try {
       return next.call(this, exception, host);
     } finally {

@@ -20,6 +20,23 @@ function describeByReason(problems: readonly HudContextProblem[]): string {
   return [...keysByReason].map(([reason, keys]) => `${keys.join(', ')} ${reason}`).join('; ');
 }
 
+/** How the lines name the API and what became of the rest of the call. */
+export interface ProblemWording {
+  caller: string;
+  /** After "and N more in this call". */
+  moreHint: string;
+  kept: string;
+  /** After "further ones are no longer logged". */
+  forgottenHint: string;
+}
+
+const SET_CONTEXT_WORDING: ProblemWording = {
+  caller: 'setContext',
+  moreHint: " (see the record's droppedCount)",
+  kept: 'Other keys of the call were kept.',
+  forgottenHint: ' (records still list them in dropped)',
+};
+
 /**
  * The warnings `setContext` logs about the problems of a call. Each distinct problem (key and
  * reason) is warned once, and one call yields at most one line naming at most 20 of them: a
@@ -30,7 +47,10 @@ export class ContextProblemWarnings {
   private readonly warned = new Set<string>();
   private full = false;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly wording: ProblemWording = SET_CONTEXT_WORDING,
+  ) {}
 
   warn(problems: readonly HudContextProblem[]): void {
     if (this.full) return;
@@ -47,12 +67,13 @@ export class ContextProblemWarnings {
       fresh.push(problem);
     }
     if (fresh.length > 0) {
-      const more = problems.length > fresh.length ? `; and ${problems.length - fresh.length} more in this call (see the record's droppedCount)` : '';
-      this.logger.warn(`setContext: ${describeByReason(fresh)}${more}. Other keys of the call were kept.`);
+      const { caller, moreHint, kept } = this.wording;
+      const more = problems.length > fresh.length ? `; and ${problems.length - fresh.length} more in this call${moreHint}` : '';
+      this.logger.warn(`${caller}: ${describeByReason(fresh)}${more}. ${kept}`);
     }
     if (this.full) {
       this.logger.warn(
-        `setContext: ${MAX_REMEMBERED_PROBLEMS} distinct problems were reported; further ones are no longer logged (records still list them in dropped).`,
+        `${this.wording.caller}: ${MAX_REMEMBERED_PROBLEMS} distinct problems were reported; further ones are no longer logged${this.wording.forgottenHint}.`,
       );
     }
   }

@@ -6,6 +6,8 @@ import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
 import type { HudContextInput, HudContextValue, HudInvocationInfo } from './context-value.types.js';
 import { writeContext, writeContextEntry } from './context.writer.js';
 import type { HudContextHandle } from './hud-context-handle.interface.js';
+import { addBreadcrumbTo } from './add-breadcrumb.js';
+import { markFailed } from './set-failure.js';
 import { currentInvocation } from './invocation.storage.js';
 import { copyOfContext, noteOutsideInvocation } from './set-context.js';
 
@@ -56,6 +58,18 @@ export class HudContextService implements HudContextHandle {
   /** `{ id, kind, name, startedAt }` of the current invocation, or `undefined`. */
   invocation(): HudInvocationInfo | undefined {
     return currentInvocation()?.info();
+  }
+
+  /** Notes a step of the current invocation, listed in its record if it fails (see `addBreadcrumb`). */
+  addBreadcrumb(message: string, data?: Record<string, HudContextInput>): void {
+    const invocation = currentInvocation();
+    if (invocation !== undefined) addBreadcrumbTo(invocation, message, data);
+  }
+
+  /** Marks the current invocation as failed without throwing; the response is untouched (see `setFailure`). */
+  setFailure(reason: string, context?: Record<string, HudContextInput>): void {
+    const invocation = currentInvocation();
+    if (invocation !== undefined) markFailed(invocation, reason, context);
   }
 
   /**

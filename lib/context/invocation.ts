@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { MAX_LISTED_PROBLEMS } from '../hud.constants.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import type { HudContextProblem, HudContextValue, HudInvocationInfo, HudInvocationKind } from './context-value.types.js';
+import type { HudBreadcrumb } from './hud-breadcrumb.interface.js';
+import type { LatencyVerdict } from '../analysis/latency/latency-verdict.interface.js';
 
 /** Transport details a record carries, filled by the binding that started the invocation. */
 export interface InvocationDetails {
@@ -47,6 +49,16 @@ export class Invocation {
   /** The first error seen leaving the handler chain, if any. */
   error: unknown;
   hasError = false;
+  /** `setFailure()`'s reason: the invocation failed without throwing. The first one stays. */
+  failure: string | undefined;
+  /**
+   * Breadcrumbs, a ring of at most `breadcrumbs.maxEntries`: once full, entry
+   * `breadcrumbsDropped % maxEntries` is the oldest and is overwritten next.
+   */
+  breadcrumbs: HudBreadcrumb[] | undefined;
+  breadcrumbsDropped = 0;
+  /** Which slowness rule recorded it, set only for a `duration` record. */
+  latency: LatencyVerdict | undefined;
   /** `@HudSlowThreshold` of the handler, when it has one. */
   slowThresholdMs: number | false | undefined;
   /** The active span when the invocation started, when OpenTelemetry is in use. */

@@ -1,3 +1,5 @@
+import { judgeSlowness } from '../analysis/latency/slowness.judge.js';
+import type { LatencyWindow } from '../analysis/latency/latency.window.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudCaptureStatus, HudOptions } from '../hud.options.js';
 import type { ForensicsTrigger } from './forensics-record.interface.js';
@@ -29,12 +31,13 @@ function isFailingError(error: unknown, captureStatus: HudCaptureStatus): boolea
   return status === undefined || isCapturedStatus(captureStatus, status);
 }
 
-/** Why this completed invocation deserves a record, or `undefined` when it does not. */
-export function decideTrigger(invocation: Invocation, options: HudOptions): ForensicsTrigger | undefined {
-  let captureStatus: HudCaptureStatus;
+/** Whether the invocation failed (trigger `error`, `status` or `failure`), or `undefined`. */
+function decideFailure(invocation: Invocation, options: HudOptions): ForensicsTrigger | undefined {
   try {
-    captureStatus = options.captureStatus;
+    const captureStatus = options.captureStatus;
     if (invocation.hasError && isFailingError(invocation.error, captureStatus)) return 'error';
+    // setFailure() is the app saying why, so it wins over a failure status without an error
+    if (invocation.failure !== undefined) return 'failure';
     const status = invocation.details.http?.statusCode;
     if (status !== undefined && isCapturedStatus(captureStatus, status)) {
       return invocation.hasError ? 'error' : 'status';
@@ -43,9 +46,27 @@ export function decideTrigger(invocation: Invocation, options: HudOptions): Fore
     // a captureStatus predicate that throws: fall back to the default rule
     const status = invocation.details.http?.statusCode;
     if (invocation.hasError && (statusOf(invocation.error) ?? 500) >= 500) return 'error';
+    if (invocation.failure !== undefined) return 'failure';
     if (status !== undefined && status >= 500) return invocation.hasError ? 'error' : 'status';
   }
-  const threshold = invocation.slowThresholdMs ?? options.slowThresholdMs;
-  if (threshold !== false && invocation.durationMs > threshold) return 'duration';
   return undefined;
+}
+
+/**
+ * Why this completed invocation deserves a record, or `undefined` when it does not. A slow
+ * success gets `duration`, with the rule that fired noted on the invocation (`latency`);
+ * `latency` is the name's recent latencies, when `slowBaseline` is on.
+ */
+export function decideTrigger(
+  invocation: Invocation,
+  options: HudOptions,
+  latency?: LatencyWindow,
+  nowMs = performance.now(),
+): ForensicsTrigger | undefined {
+  const failure = decideFailure(invocation, options);
+  if (failure !== undefined) return failure;
+  const verdict = judgeSlowness(invocation, options.slowThresholdMs, latency, nowMs);
+  if (verdict === undefined) return undefined;
+  invocation.latency = verdict;
+  return 'duration';
 }

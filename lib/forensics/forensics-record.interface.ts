@@ -1,7 +1,9 @@
+import type { LatencyVerdict } from '../analysis/latency/latency-verdict.interface.js';
 import type { HudContextProblem, HudContextValue, HudInvocationKind } from '../context/context-value.types.js';
+import type { HudBreadcrumb } from '../context/hud-breadcrumb.interface.js';
 
-/** Why a record was made. */
-export type ForensicsTrigger = 'error' | 'status' | 'duration';
+/** Why a record was made: a thrown error, a failure status, slowness, or `setFailure()`. */
+export type ForensicsTrigger = 'error' | 'status' | 'duration' | 'failure';
 
 /**
  * What nestjs-hud records about one failing or slow invocation.
@@ -31,12 +33,20 @@ export interface ForensicsRecord {
     job?: { queue?: string; jobId?: string; attempt?: number };
   };
   error?: { name: string; message: string; stack?: string; status?: number };
+  /** Given by `setFailure(reason)`: the invocation failed without throwing. */
+  failure?: { reason: string };
   /** Validated copies of the context; redacted keys hold `'[REDACTED]'`. */
   context: Record<string, HudContextValue>;
   /** Keys dropped or values truncated, with the reason: the first 20 of them. */
   dropped?: HudContextProblem[];
   /** How many keys were dropped or values truncated in all (present with `dropped`). */
   droppedCount?: number;
+  /** What the invocation did, oldest first: `addBreadcrumb()` and log lines (at most `breadcrumbs.maxEntries`). */
+  breadcrumbs?: HudBreadcrumb[];
+  /** How many older breadcrumbs were dropped to stay within `breadcrumbs.maxEntries`. */
+  breadcrumbsDropped?: number;
+  /** For trigger `duration`: the rule that fired, its threshold, and the name's recent p50/p99. */
+  latency?: LatencyVerdict;
   /** Present when OpenTelemetry had an active span. */
   trace?: { traceId: string; spanId: string };
 }

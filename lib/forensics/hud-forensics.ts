@@ -1,3 +1,5 @@
+import type { HudLatencyReport } from '../analysis/latency/hud-latency-report.interface.js';
+import type { LatencyBaselines } from '../analysis/latency/latency.baselines.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
 import { ExporterLane } from './exporter.lane.js';
@@ -18,6 +20,8 @@ const TIMED_OUT = Symbol('timed out');
 export interface ForensicsShared {
   redactor: Redactor;
   analysis: InvocationAnalysis;
+  /** Each name's recent latencies; none when `slowBaseline` is off. */
+  latency?: LatencyBaselines;
 }
 
 /**
@@ -34,6 +38,7 @@ export class HudForensics {
   /** Each kind of pipeline problem is reported once; later ones are only counted in `stats()`. */
   private readonly reporter = new HudNotes(new Logger('HudForensics'));
   private readonly analysis: InvocationAnalysis;
+  private readonly latencyBaselines: LatencyBaselines | undefined;
   private readonly rateLimiter: RateLimiter | undefined;
   private droppedByRateLimit = 0;
   private readonly gate: RecordGate;
@@ -47,6 +52,7 @@ export class HudForensics {
   ) {
     const redactor = shared?.redactor ?? new Redactor(options.redact);
     this.analysis = shared?.analysis ?? new InvocationAnalysis(options, redactor, this.reporter);
+    this.latencyBaselines = shared?.latency;
     const { rateLimit } = options;
     this.rateLimiter = rateLimit === false ? undefined : new RateLimiter(rateLimit.perSecond, rateLimit.burst);
     this.lanes = exporters.map((exporter) => new ExporterLane(exporter, options.maxQueueSize, options.exportTimeoutMs, this.reporter));
@@ -69,6 +75,15 @@ export class HudForensics {
       queued: this.gate.waiting + sum('queued'),
       exporters,
     };
+  }
+
+  /**
+   * Each invocation name's recent latency (successful invocations in the `slowBaseline`
+   * window) and failures, most invocations first; only `name`'s when given. `[]` when
+   * `slowBaseline` is `false`.
+   */
+  latency(name?: string): HudLatencyReport[] {
+    return this.latencyBaselines?.report(name) ?? [];
   }
 
   /**

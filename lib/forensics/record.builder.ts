@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { breadcrumbsInOrder } from '../context/breadcrumb.buffer.js';
 import type { HudContextValue } from '../context/context-value.types.js';
+import type { HudBreadcrumb } from '../context/hud-breadcrumb.interface.js';
 import type { Invocation } from '../context/invocation.js';
 import { statusOf } from './failure.detector.js';
 import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
@@ -56,6 +58,13 @@ function copyContext(values: Record<string, HudContextValue>, redactor: Redactor
   return context;
 }
 
+/** The breadcrumbs, oldest first, their data copied and redacted like context. */
+function copyBreadcrumbs(invocation: Invocation, redactor: Redactor): HudBreadcrumb[] {
+  return breadcrumbsInOrder(invocation).map((crumb) =>
+    crumb.data === undefined ? { ...crumb } : { ...crumb, data: copyContext(crumb.data, redactor) },
+  );
+}
+
 /** Turns a completed invocation into the record exporters receive. Runs after the response. */
 export function buildRecord(
   invocation: Invocation,
@@ -73,6 +82,12 @@ export function buildRecord(
     context: copyContext(invocation.values, redactor),
   };
   if (invocation.hasError) record.error = describeError(invocation.error);
+  if (invocation.failure !== undefined) record.failure = { reason: invocation.failure };
+  if (invocation.breadcrumbs !== undefined && invocation.breadcrumbs.length > 0) {
+    record.breadcrumbs = copyBreadcrumbs(invocation, redactor);
+    if (invocation.breadcrumbsDropped > 0) record.breadcrumbsDropped = invocation.breadcrumbsDropped;
+  }
+  if (invocation.latency !== undefined) record.latency = { ...invocation.latency };
   if (invocation.dropped !== undefined) {
     record.dropped = invocation.dropped.map((p) => ({ ...p }));
     record.droppedCount = invocation.droppedCount;

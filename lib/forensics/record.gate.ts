@@ -4,6 +4,7 @@ import { runDetached } from './detached.scope.js';
 import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
 import { describeThrown, type HudNotes } from '../hud.notes.js';
 import { buildRecord } from './record.builder.js';
+import { markRecordOfAppFilter } from './app-filter.errors.js';
 import { deepFreeze } from './record.freezer.js';
 import type { Redactor } from './redactor.js';
 
@@ -85,6 +86,7 @@ export class RecordGate {
         // a hook can return anything, a Proxy whose traps throw included
         this.reporter.error('freeze', `a record could not be frozen (${describeThrown(error)}); it is exported as it is`);
       }
+      markRecordOfAppFilter(record, invocation.error);
       this.recorded++;
       records.push(record);
     }

@@ -103,6 +103,7 @@ export class HudInspector implements OnModuleInit {
           filter,
           stats: this.forensics.stats(),
           suspects: this.suspectReports(),
+          latency: this.forensics.latency(),
           queryToken: params.get('token') ?? undefined,
           now: Date.now(),
           nonce,

@@ -1,9 +1,12 @@
+import type { HudLatencyReport } from '../analysis/latency/hud-latency-report.interface.js';
 import type { ForensicsRecord } from '../forensics/forensics-record.interface.js';
 import type { HudForensicsStats } from '../forensics/forensics.stats.js';
 import { displayText, escapeHtml } from './html.escape.js';
 import type { HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
 import { renderSuspects, SUSPECTS_STYLE } from './inspector-suspects.section.js';
 import { contextOf, groupByName, isFiltered, nameOf, type InspectorFilter } from './inspector.query.js';
+import { LATENCY_HEADERS, latencyCells } from './inspector-latency.cells.js';
+import { latencyLine, storySection } from './inspector-story.section.js';
 
 /** Everything the page shows; the page itself is a pure function of it. */
 export interface InspectorPageInput {
@@ -21,6 +24,9 @@ export interface InspectorPageInput {
   stats: HudForensicsStats;
   /** Suspects of each name, for failures then for slow invocations. */
   suspects: readonly HudSuspectReport[];
+
+  /** Each name's recent latency and failures (`HudForensics.latency()`). */
+  latency: readonly HudLatencyReport[];
   /** The token, when it came in the query string: links keep it so that navigation works. */
   queryToken: string | undefined;
   now: number;
@@ -79,6 +85,7 @@ table{border-collapse:collapse;width:100%}
 .error-title{font-weight:600;color:var(--error);overflow-wrap:anywhere;margin:0 0 6px}
 pre.stack{margin:0;background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 10px;max-height:220px;overflow:auto;white-space:pre;font-size:12px;line-height:1.45}
 .dropped{margin:8px 0 0;padding-left:18px;color:var(--status)}
+ol.breadcrumbs{margin:0;padding-left:18px;font-size:12.5px}.latency{margin:6px 0 0;color:var(--duration)}
 .empty{background:var(--card);border:1px dashed var(--line);border-radius:8px;padding:28px;text-align:center;color:var(--muted)}
 #hud-search{font:inherit;font-weight:400;padding:4px 8px;border:1px solid var(--line);border-radius:6px;min-width:240px}
 footer{margin-top:28px;color:var(--muted);font-size:12.5px}
@@ -127,6 +134,7 @@ function timeElement(value: unknown, now: number): string {
 }
 
 function triggerClass(trigger: string): string {
+  if (trigger === 'failure') return 't-error';
   return trigger === 'error' || trigger === 'status' || trigger === 'duration' ? `t-${trigger}` : 't-other';
 }
 
@@ -215,18 +223,19 @@ ${summary}`;
   private groups(): string {
     const { records, now, filter } = this.input;
     const groups = groupByName(records);
+    const latency = new Map(this.input.latency.map((report) => [report.name, report]));
     const rows = groups
       .map((group) => {
         const triggers = Object.entries(group.triggers)
           .map(([trigger, count]) => `<span class="badge ${triggerClass(trigger)}">${e(trigger)} ${e(count)}</span>`)
           .join('');
-        return `<tr><td><a class="mono" href="${this.href({ name: group.name, key: filter.key, value: filter.key !== undefined ? filter.value : undefined })}">${e(group.name)}</a></td><td>${e(group.kind)}</td><td class="num">${e(group.count)}</td><td>${timeElement(group.lastSeen, now)}</td><td>${triggers}</td><td class="mono">${e(group.statuses.join(', '))}</td></tr>`;
+        return `<tr><td><a class="mono" href="${this.href({ name: group.name, key: filter.key, value: filter.key !== undefined ? filter.value : undefined })}">${e(group.name)}</a></td><td>${e(group.kind)}</td><td class="num">${e(group.count)}</td><td>${timeElement(group.lastSeen, now)}</td><td>${triggers}</td><td class="mono">${e(group.statuses.join(', '))}</td>${latencyCells(latency.get(group.name))}</tr>`;
       })
       .join('\n');
     const table =
       groups.length === 0
         ? ''
-        : `<table class="groups" id="hud-groups"><thead><tr><th>Invocation</th><th>Kind</th><th>Records</th><th>Last seen</th><th>Triggers</th><th>Statuses</th></tr></thead>
+        : `<table class="groups" id="hud-groups"><thead><tr><th>Invocation</th><th>Kind</th><th>Records</th><th>Last seen</th><th>Triggers</th><th>Statuses</th>${LATENCY_HEADERS}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>`;
@@ -281,9 +290,9 @@ ${cards}`;
       : '';
     return `<article class="record ${triggerClass(trigger)}-card" id="${e(`r-${displayText(record.id)}`)}">
 <header><span class="badge ${triggerClass(trigger)}">${e(trigger)}</span><span class="name mono">${e(nameOf(record))}</span><span>${e(formatMs(record.durationMs))}</span><span>${timeElement(record.detectedAt, now)} · ${e(readableTime(displayText(record.detectedAt)))}</span></header>
-<div class="meta">${meta.join('')}</div>
+<div class="meta">${meta.join('')}</div>${latencyLine(record)}
 <div class="cols${errorBox === '' ? ' single' : ''}">
-<div>${this.contextTable(record)}${dropped}</div>
+<div>${this.contextTable(record)}${dropped}${storySection(record)}</div>
 ${errorBox}
 </div>
 </article>`;

@@ -1,4 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
+import { isRecordOfAppFilter } from '../app-filter.errors.js';
 import type { ForensicsRecord } from '../forensics-record.interface.js';
 import type { HudExporter } from './hud-exporter.interface.js';
 
@@ -27,7 +28,7 @@ const STACKS: readonly LoggerExporterStacks[] = ['always', 'unlogged'];
  * Whether Nest's exception handler (`ExceptionsHandler`) logged this record's stack already.
  * For an HTTP request or a GraphQL operation it logs, with its stack, every error that is
  * not an `HttpException` (which carries a status), unless a filter of the app handles it
- * first, which the record cannot tell. Microservice and WebSocket errors keep their stack:
+ * first (then the stack stays: such a filter usually logs nothing). Microservice and WebSocket errors keep their stack:
  * there the record cannot tell Nest's own `RpcException`/`WsException`, which Nest does not
  * log, from an `Error`, which it does.
  */
@@ -37,7 +38,8 @@ function stackLoggedByNest(record: ForensicsRecord): boolean {
     record.trigger === 'error' &&
     (kind === 'http' || kind === 'graphql') &&
     record.error?.stack !== undefined &&
-    record.error.status === undefined
+    record.error.status === undefined &&
+    !isRecordOfAppFilter(record)
   );
 }
 

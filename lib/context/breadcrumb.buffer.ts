@@ -1,0 +1,45 @@
+import type { HudBreadcrumbsOptions } from '../hud-breadcrumbs.options.js';
+import type { HudContextValue } from './context-value.types.js';
+import type { HudBreadcrumb } from './hud-breadcrumb.interface.js';
+import type { Invocation } from './invocation.js';
+import { cutText } from './utf16.text.js';
+
+/** A message within `maxMessageLength`, cut with an ellipsis when it was longer. */
+export function cutMessage(message: string, maxLength: number): string {
+  return message.length <= maxLength ? message : `${cutText(message, Math.max(0, maxLength - 1))}…`;
+}
+
+/**
+ * Appends one breadcrumb to the invocation's ring: the oldest is overwritten (and counted in
+ * `breadcrumbsDropped`) once `maxEntries` are held, so an invocation that logs in a loop holds
+ * a bounded amount. Nothing is kept beyond the invocation: the ring lives on it.
+ */
+export function appendBreadcrumb(
+  invocation: Invocation,
+  settings: HudBreadcrumbsOptions,
+  level: string,
+  message: string,
+  data: Record<string, HudContextValue> | undefined,
+): void {
+  const entry: HudBreadcrumb = {
+    atMs: Math.round((performance.now() - invocation.startedAtMs) * 1000) / 1000,
+    level,
+    message: cutMessage(message, settings.maxMessageLength),
+  };
+  if (data !== undefined) entry.data = data;
+  const ring = (invocation.breadcrumbs ??= []);
+  if (ring.length < settings.maxEntries) {
+    ring.push(entry);
+    return;
+  }
+  ring[invocation.breadcrumbsDropped % ring.length] = entry;
+  invocation.breadcrumbsDropped++;
+}
+
+/** The invocation's breadcrumbs, oldest first. */
+export function breadcrumbsInOrder(invocation: Invocation): HudBreadcrumb[] {
+  const ring = invocation.breadcrumbs;
+  if (ring === undefined) return [];
+  const start = invocation.breadcrumbsDropped % ring.length;
+  return start === 0 ? ring.slice() : ring.slice(start).concat(ring.slice(0, start));
+}

@@ -1,0 +1,48 @@
+import { appendBreadcrumb } from '../context/breadcrumb.buffer.js';
+import type { Invocation } from '../context/invocation.js';
+
+const LOGGING_STATE = Symbol.for('nestjs-hud.logging-state');
+
+/**
+ * Shared by every copy of nestjs-hud in the process (CommonJS and ESM builds): `depth` is
+ * above 0 while a Nest `Logger` call that was already noted runs, so the pino hook under it
+ * (nestjs-pino's Logger writes through pino) and a logger that logs through `Logger` again
+ * add no second breadcrumb for the same line.
+ */
+export const loggingState: { depth: number } = ((globalThis as Record<symbol, unknown>)[LOGGING_STATE] ??= {
+  depth: 0,
+}) as { depth: number };
+
+/** The logger contexts nestjs-hud itself writes with: its own warnings are no step of the app's. */
+const OWN_CONTEXTS: ReadonlySet<string> = new Set(['Hud', 'HudForensics', 'HudInspector']);
+
+/**
+ * A log message as breadcrumb text, never running user code beyond what serialising does:
+ * a lazy message function is not called (the logger calls it), an object is JSON.
+ */
+function textOf(message: unknown): string {
+  if (typeof message === 'string') return message;
+  if (message instanceof Error) return `${message.name}: ${message.message}`;
+  if (typeof message === 'function') return message.name === '' ? '(lazy message)' : message.name;
+  try {
+    return JSON.stringify(message) ?? String(message);
+  } catch {
+    return Object.prototype.toString.call(message);
+  }
+}
+
+/**
+ * Adds a log line written during `invocation` (the store read by the caller) as a
+ * breadcrumb, when breadcrumbs from loggers are on and `level` is one of
+ * `breadcrumbs.levels`. Never throws: it runs inside the app's own logging call.
+ */
+export function noteLogLine(invocation: Invocation, level: string, message: unknown, context: string | undefined): void {
+  try {
+    if (invocation.closed || (context !== undefined && OWN_CONTEXTS.has(context))) return;
+    const settings = invocation.runtime.options.breadcrumbs;
+    if (settings === false || !settings.logger || !(settings.levels as readonly string[]).includes(level)) return;
+    appendBreadcrumb(invocation, settings, level, textOf(message), context === undefined ? undefined : { context });
+  } catch {
+    // a message whose serialisation throws in an unexpected way: the line is still logged
+  }
+}
