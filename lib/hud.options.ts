@@ -13,11 +13,11 @@ import {
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { BAGGAGE_KEY } from './propagation/hud-context.codec.js';
-import { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
-import { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
-import { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
-import { IsOptionObjectOrFalse } from './hud-option-object.rule.js';
-import { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
+import { HudSuspectsOptions } from './options/hud-suspects.options.js';
+import { HudMetricsOptions } from './options/hud-metrics.options.js';
+import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
+import { IsOptionObjectOrFalse } from './options/hud-option-object.rule.js';
+import { HudSlowBaselineOptions } from './options/hud-slow-baseline.options.js';
 
 /** A class whose properties carry class-validator decorators. */
 export type HudContextSchema = new (...args: never[]) => object;

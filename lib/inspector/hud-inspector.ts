@@ -10,7 +10,7 @@ import { inspectorPaths } from './inspector.paths.js';
 import { applyFilter, contextKeys, filterFromQuery } from './inspector.query.js';
 import { InspectorRecordStore } from './inspector-record.store.js';
 import { displayText } from './html.escape.js';
-import { discardInvocationOf } from '../binding/http-invocation.slot.js';
+import { discardInvocationOf } from '../binding/http/http-invocation.slot.js';
 
 /** The adapter methods the inspector uses; both built-in adapters have them. */
 interface InspectorAdapter {

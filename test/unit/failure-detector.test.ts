@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { LatencyWindow } from '../../lib/analysis/latency/latency.window.js';
 import type { Invocation } from '../../lib/context/invocation.js';
 import { decideTrigger, statusOf } from '../../lib/forensics/failure.detector.js';
-import { HudSlowBaselineOptions } from '../../lib/hud-slow-baseline.options.js';
+import { HudSlowBaselineOptions } from '../../lib/options/hud-slow-baseline.options.js';
 import { HudOptions } from '../../lib/hud.options.js';
 
 /** What the detector reads of a completed invocation. */

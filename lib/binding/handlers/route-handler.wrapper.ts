@@ -1,7 +1,7 @@
 import { isObservable, tap } from 'rxjs';
-import { HUD_ROUTE_HANDLER_WRAPPED } from '../hud.constants.js';
-import { currentInvocation } from '../context/invocation.storage.js';
-import type { Invocation } from '../context/invocation.js';
+import { HUD_ROUTE_HANDLER_WRAPPED } from '../../hud.constants.js';
+import { currentInvocation } from '../../context/invocation.storage.js';
+import type { Invocation } from '../../context/invocation.js';
 import { HandlerExecutionContext } from './handler-execution-context.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
 import { copyMethodMetadata } from './method-metadata.js';

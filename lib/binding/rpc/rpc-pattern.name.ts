@@ -1,4 +1,4 @@
-import { grpcMethodName } from './rpc/grpc-method.name.js';
+import { grpcMethodName } from './grpc-method.name.js';
 
 /**
  * Names of Nest's built-in transports, indexed by the value of the `Transport` enum of

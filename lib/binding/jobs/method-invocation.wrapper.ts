@@ -1,10 +1,10 @@
-import { currentInvocation } from '../context/invocation.storage.js';
-import type { Invocation } from '../context/invocation.js';
-import { HUD_INVOCATION_WRAPPED } from '../hud.constants.js';
+import { currentInvocation } from '../../context/invocation.storage.js';
+import type { Invocation } from '../../context/invocation.js';
+import { HUD_INVOCATION_WRAPPED } from '../../hud.constants.js';
 import { bullMqJobDetails, bullMqJobName, isBullMqJob } from './bullmq-job.details.js';
-import { runtimeFor } from './instance-runtime.registry.js';
-import { isThenable, runInvocation } from './invocation.runner.js';
-import { copyMethodMetadata } from './method-metadata.js';
+import { runtimeFor } from '../handlers/instance-runtime.registry.js';
+import { isThenable, runInvocation } from '../invocation.runner.js';
+import { copyMethodMetadata } from '../handlers/method-metadata.js';
 
 type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
 

@@ -1,4 +1,4 @@
-import type { Invocation } from '../context/invocation.js';
+import type { Invocation } from '../../context/invocation.js';
 
 /**
  * Where the invocation of an HTTP request is kept: on the raw response (Node's

@@ -1,7 +1,7 @@
 import { isObservable } from 'rxjs';
-import type { HudRuntime } from '../hud.runtime.js';
-import { runInvocation, startRpcInvocation } from './invocation.runner.js';
-import { requestStreamWithin } from './rpc/request-stream.binding.js';
+import type { HudRuntime } from '../../hud.runtime.js';
+import { runInvocation, startRpcInvocation } from '../invocation.runner.js';
+import { requestStreamWithin } from './request-stream.binding.js';
 
 /**
  * A handler as a Nest microservice server keeps it: called with `(data, context)`, it

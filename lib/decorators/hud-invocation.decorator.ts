@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { isInvocationWrapper, wrapMethodAsInvocation } from './method-invocation.wrapper.js';
+import { isInvocationWrapper, wrapMethodAsInvocation } from '../binding/jobs/method-invocation.wrapper.js';
 
 /**
  * Makes each call of the method its own invocation (kind `job`), recorded on failure or

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { HudRuntime } from '../hud.runtime.js';
-import { runInvocation } from './invocation.runner.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { runInvocation } from '../invocation.runner.js';
 import { wsMessageName } from './ws.naming.js';
 
 /** One `@SubscribeMessage` handler as Nest hands it to the adapter, per connection. */

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Attributes, Span, SpanContext, Tracer } from '@opentelemetry/api';
-import { loadOpenTelemetryApi, type OpenTelemetryApi } from '../../opentelemetry/opentelemetry-api.loader.js';
-import { spanOf } from '../../opentelemetry/span.registry.js';
-import { HudNotes } from '../../hud.notes.js';
-import type { ForensicsRecord } from '../forensics-record.interface.js';
-import type { HudExporter } from './hud-exporter.interface.js';
+import { loadOpenTelemetryApi, type OpenTelemetryApi } from './opentelemetry-api.loader.js';
+import { spanOf } from './span.registry.js';
+import { HudNotes } from '../hud.notes.js';
+import type { ForensicsRecord } from '../forensics/forensics-record.interface.js';
+import type { HudExporter } from '../forensics/exporters/hud-exporter.interface.js';
 
 /** Name of the span event, and prefix of the span name, that carry a record. */
 export const HUD_FORENSICS_EVENT = 'hud.forensics';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { HudRuntime } from '../hud.runtime.js';
+import { HudRuntime } from '../../hud.runtime.js';
 import { HudInterceptor } from './hud.interceptor.js';
-import { NEST_INTERCEPTORS_METADATA, NEST_METHOD_METADATA, NEST_PATH_METADATA } from '../hud.constants.js';
+import { NEST_INTERCEPTORS_METADATA, NEST_METHOD_METADATA, NEST_PATH_METADATA } from '../../hud.constants.js';
 import { wrapRouteHandler } from './route-handler.wrapper.js';
 
 /** Method metadata of handlers that are not HTTP routes: RPC patterns, WS messages, GraphQL resolvers. */

@@ -1,7 +1,7 @@
-import type { Invocation } from '../context/invocation.js';
-import type { HudRuntime } from '../hud.runtime.js';
+import type { Invocation } from '../../context/invocation.js';
+import type { HudRuntime } from '../../hud.runtime.js';
 import { awaitLateAnswer, invocationOfResponse } from './http-invocation.slot.js';
-import { routeVersionSuffix } from './http/route-version.label.js';
+import { routeVersionSuffix } from './route-version.label.js';
 
 export function pathOf(url: string | undefined): string {
   if (url === undefined) return '';

@@ -1,11 +1,11 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Observable, Subscription } from 'rxjs';
-import { HudRuntime } from '../hud.runtime.js';
-import { keepReceivedMetadata } from '../propagation/packet-metadata.fallback.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { keepReceivedMetadata } from '../../propagation/packet-metadata.fallback.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
-import { grpcRouteName } from './rpc/grpc-method.name.js';
+import { grpcRouteName } from './grpc-method.name.js';
 
 /** What nestjs-hud needs of a microservice server; Nest's `Server` base class has it all. */
 interface MessageServer {

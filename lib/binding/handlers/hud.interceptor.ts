@@ -1,14 +1,14 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { defer, tap, type Observable } from 'rxjs';
-import type { HudInvocationKind } from '../context/context-value.types.js';
-import { currentInvocation } from '../context/invocation.storage.js';
-import type { Invocation } from '../context/invocation.js';
-import { HudRuntime } from '../hud.runtime.js';
-import { graphqlOperationName, labelAsGraphqlInvocation } from './graphql.naming.js';
+import type { HudInvocationKind } from '../../context/context-value.types.js';
+import { currentInvocation } from '../../context/invocation.storage.js';
+import type { Invocation } from '../../context/invocation.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { graphqlOperationName, labelAsGraphqlInvocation } from '../http/graphql.naming.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
-import { startRpcInvocation, streamWithin } from './invocation.runner.js';
-import { patternName, transportOfRpcContext } from './rpc-pattern.name.js';
-import { wsInvocationName } from './ws.naming.js';
+import { startRpcInvocation, streamWithin } from '../invocation.runner.js';
+import { patternName, transportOfRpcContext } from '../rpc/rpc-pattern.name.js';
+import { wsInvocationName } from '../ws/ws.naming.js';
 
 /** Where `@MessagePattern` / `@EventPattern` keep their patterns (`@nestjs/microservices`). */
 const PATTERN_METADATA = 'microservices:pattern';
