@@ -4,7 +4,7 @@ import type { HudContextValue } from './context-value.types.js';
 import type { Invocation } from './invocation.js';
 import { checkAgainstSchema } from './context-schema.checker.js';
 import { acceptEntry, argumentProblem, ARGUMENTS_KEY, keysOf, readLimit, readValue, reportReadStop } from './context-input.reader.js';
-import type { HudLimits } from '../hud.options.js';
+import type { HudLimits } from '../options/hud-limits.options.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
