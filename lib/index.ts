@@ -1,3 +1,4 @@
+// lib/: nestjs-hud, per-invocation context and forensics records of failing invocations; this file holds the public exports only.
 export { HudModule } from './hud.module.js';
 export type { HudModuleOptions, HudCaptureStatus, HudContextSchema } from './hud.options.js';
 export { HudOptions, HudLimits, HudRateLimit, HudInspectorOptions, HudPropagationOptions } from './hud.options.js';

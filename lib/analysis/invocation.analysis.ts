@@ -1,3 +1,4 @@
+// analysis/: fed by every completed invocation (HudRuntime.complete): suspects counters, latency baselines, metrics.
 import type { Invocation } from '../context/invocation.js';
 import type { ForensicsTrigger } from '../forensics/forensics-record.interface.js';
 import { Logger } from '@nestjs/common';

@@ -1,11 +1,10 @@
+// binding/: where invocations start, one folder per way in (http/, rpc/, ws/, jobs/, handlers/); here the one "run this as an invocation" and the one "start an RPC invocation".
 import { isObservable, Observable } from 'rxjs';
 import type { HudInvocationKind } from '../context/context-value.types.js';
 import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
-
-/** Where invocations start: one "run this as an invocation" and one "start an RPC invocation" for every binding. */
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';

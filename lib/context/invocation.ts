@@ -1,3 +1,4 @@
+// context/: the per-invocation store (AsyncLocalStorage), its validation, setContext, breadcrumbs and setFailure.
 import { randomUUID } from 'node:crypto';
 import { MAX_LISTED_PROBLEMS } from '../hud.constants.js';
 import type { HudRuntime } from '../hud.runtime.js';

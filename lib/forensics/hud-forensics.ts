@@ -1,3 +1,4 @@
+// forensics/: what happens to a failing invocation: trigger, rate limit, record building (gate), one lane per exporter, stats.
 import type { HudLatencyReport } from '../analysis/latency/hud-latency-report.interface.js';
 import type { LatencyBaselines } from '../analysis/latency/latency.baselines.js';
 import type { Invocation } from '../context/invocation.js';

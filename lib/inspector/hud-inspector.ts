@@ -1,3 +1,4 @@
+// inspector/: the token-protected page of recent records and its JSON.
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';

@@ -1,3 +1,4 @@
+// logging/: the invocation's context in the app's log lines (hudLogFields, pino hooks) and log lines as breadcrumbs.
 import type { HudContextValue } from '../context/context-value.types.js';
 import { invocationStorage } from '../context/invocation.storage.js';
 import { REDACTED } from '../forensics/redactor.js';

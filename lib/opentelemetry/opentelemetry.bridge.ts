@@ -1,3 +1,4 @@
+// opentelemetry/: the optional OpenTelemetry integration, loaded lazily: span bridge, exporter, metrics.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { HudContextValue } from '../context/context-value.types.js';

@@ -1,6 +1,5 @@
-import { ValidateBy, type ValidationOptions } from 'class-validator';
-
-/** The class-validator rules of `HudOptions` fields that no built-in decorator expresses. */
+// options/: each feature's option class, with defaults and validation rules; HudOptions (lib/hud.options.ts) gathers them.
+import { ValidateBy, ValidateIf, ValidateNested, type ValidationOptions } from 'class-validator';
 
 export function isNumberOrFalse(min: number, options: ValidationOptions) {
   return ValidateBy(
@@ -70,4 +69,19 @@ export function isHeaderMap(options: ValidationOptions) {
 
 export function isFunctionOption(options: ValidationOptions) {
   return ValidateBy({ name: 'isFunction', validator: { validate: (v) => typeof v === 'function' } }, options);
+}
+
+/**
+ * class-validator rule of an option that is either `false` (the feature off) or an instance
+ * of `Target` (the resolver fills it from a partial object), whose own fields are validated.
+ */
+export function IsOptionObjectOrFalse(Target: new () => object, message: string): PropertyDecorator {
+  return (target: object, property: string | symbol) => {
+    ValidateIf((options: Record<string | symbol, unknown>) => options[property] !== false)(target, property as string);
+    ValidateBy({ name: 'isOptionObjectOrFalse', validator: { validate: (v) => v instanceof Target } }, { message })(
+      target,
+      property as string,
+    );
+    ValidateNested()(target, property as string);
+  };
 }

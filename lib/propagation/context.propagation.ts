@@ -1,3 +1,4 @@
+// propagation/: allow-listed context across services: the hud-context header, RPC metadata and the outgoing client.
 import { writeContextEntry } from '../context/context.writer.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';

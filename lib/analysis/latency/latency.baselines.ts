@@ -1,3 +1,4 @@
+// analysis/latency/: each invocation name's recent latencies (DDSketch windows) and the slowness rule they give.
 import { LRUCache } from 'lru-cache';
 import type { HudInvocationKind } from '../../context/context-value.types.js';
 import type { HudSlowBaselineOptions } from '../../options/hud-slow-baseline.options.js';

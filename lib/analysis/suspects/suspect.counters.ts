@@ -1,3 +1,4 @@
+// analysis/suspects/: per-name context value counters and the scoring of values over-represented among failures.
 import { LRUCache } from 'lru-cache';
 import type { HudContextValue, HudInvocationKind } from '../../context/context-value.types.js';
 import type { HudSuspectFilter, HudSuspectReport } from './hud-suspect-report.interface.js';

@@ -1,3 +1,4 @@
+// binding/handlers/: what is attached to the app's handler classes: route wrappers, the interceptor, @SetHudContext/@HudSlowThreshold metadata.
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { HudRuntime } from '../../hud.runtime.js';

@@ -1,3 +1,4 @@
+// binding/http/: an HTTP request (Express or Fastify, GraphQL over HTTP) becomes an invocation from the adapter hook to the response.
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { invocationStorage } from '../../context/invocation.storage.js';

@@ -1,3 +1,4 @@
+// binding/jobs/: methods run as invocations of kind job (BullMQ processors, CQRS handlers, @HudInvocation's cron/events/services).
 import { currentInvocation } from '../../context/invocation.storage.js';
 import type { Invocation } from '../../context/invocation.js';
 import { HUD_INVOCATION_WRAPPED } from '../../hud.constants.js';

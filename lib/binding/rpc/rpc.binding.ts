@@ -1,3 +1,4 @@
+// binding/rpc/: each message a microservice server (TCP, Redis, NATS, MQTT, gRPC, custom) hands to a handler becomes an invocation.
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Observable, Subscription } from 'rxjs';

@@ -1,3 +1,4 @@
+// binding/ws/: each WebSocket message a gateway handles becomes an invocation.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HudRuntime } from '../../hud.runtime.js';
