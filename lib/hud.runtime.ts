@@ -82,13 +82,8 @@ export class HudRuntime {
    * handed to the forensics pipeline when it failed or was slow.
    */
   complete(invocation: Invocation): void {
-    if (invocation.closed) return;
-    invocation.closed = true;
-    // Log lines written while the completion runs (pino-http's "request completed", on the
-    // same 'finish' event) still carry the context; anything later does not.
-    queueMicrotask(() => (invocation.released = true));
     const nowMs = performance.now();
-    invocation.durationMs = nowMs - invocation.startedAtMs;
+    if (!invocation.close(nowMs)) return;
     const latency = this.latency?.windowFor(invocation.name, invocation.kind);
     const trigger = decideTrigger(invocation, this.options, latency, nowMs);
     latency?.add(invocation.durationMs, trigger !== undefined && trigger !== 'duration', nowMs);

@@ -68,16 +68,12 @@ export class Invocation {
   handlerMetadataApplied = false;
   /** What only an HTTP invocation has, kept by the HTTP binding; `undefined` for the others. */
   exchange: HttpExchange | undefined;
-  closed = false;
-  /**
-   * Set just after `closed` (a microtask later): from then on not even `hudLogFields()` reads
-   * the invocation, so a timer the handler left behind logs without its context.
-   */
-  released = false;
+  private isClosed = false;
+  private isReleased = false;
   /** When the work started: `Date.now()` and `performance.now()`. */
   readonly startedAt: number;
   readonly startedAtMs: number;
-  durationMs = 0;
+  private duration = 0;
   /**
    * For a binding that learns the final name late (HTTP: once the request is routed), how to
    * work the name out while the invocation runs, for `info()`.
@@ -107,6 +103,42 @@ export class Invocation {
     late.keyCount = this.keyCount;
     late.hasArrays = this.hasArrays;
     return late;
+  }
+
+  /** Once closed, writes are ignored and the invocation is only read (see `close`). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Set just after `closed` (a microtask later): from then on not even `hudLogFields()` reads
+   * the invocation, so a timer the handler left behind logs without its context.
+   */
+  get released(): boolean {
+    return this.isReleased;
+  }
+
+  /** How long the work took, known once it is closed. */
+  get durationMs(): number {
+    return this.duration;
+  }
+
+  /**
+   * Ends the invocation at `nowMs` (`performance.now()`), once: `false` when it already was.
+   * Log lines written while the completion runs (pino-http's "request completed", on the same
+   * 'finish' event) still carry the context; anything later does not.
+   */
+  close(nowMs: number): boolean {
+    if (this.isClosed) return false;
+    this.isClosed = true;
+    this.duration = nowMs - this.startedAtMs;
+    queueMicrotask(() => (this.isReleased = true));
+    return true;
+  }
+
+  /** Ends the invocation without it being completed: for requests that are nestjs-hud's own. */
+  discard(): void {
+    this.isClosed = true;
   }
 
   get id(): string {

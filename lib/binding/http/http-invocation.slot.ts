@@ -31,7 +31,7 @@ export function invocationOfResponse(response: unknown): Invocation | undefined 
  */
 export function discardInvocationOf(response: unknown): void {
   const invocation = invocationOfResponse(response);
-  if (invocation !== undefined) invocation.closed = true;
+  invocation?.discard();
 }
 
 /**
