@@ -77,11 +77,28 @@ describe('the sample (npm start) and npm run demo', () => {
     const records = readFileSync(recordsFile, 'utf8')
       .split('\n')
       .filter((line) => line.length > 0)
-      .map((line) => JSON.parse(line) as { trigger: string; invocation: { kind: string; name: string }; context: Record<string, unknown> });
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            trigger: string;
+            invocation: { kind: string; name: string };
+            context: Record<string, unknown>;
+            breadcrumbs?: { level: string; message: string }[];
+          },
+      );
     const seen = new Set(records.map((r) => `${r.trigger} ${r.invocation.kind}`));
-    for (const expected of ['error http', 'status http', 'duration http', 'error rpc', 'error job']) {
+    for (const expected of ['error http', 'status http', 'duration http', 'failure http', 'error rpc', 'error job']) {
       assert.ok(seen.has(expected), `no "${expected}" record; saw ${[...seen].join(', ')}`);
     }
+    // what the failing checkout did before it threw: its breadcrumb, then its Logger line
+    const checkout = records.find((r) => r.invocation.name === 'POST /orders');
+    assert.deepEqual(
+      checkout?.breadcrumbs?.slice(0, 2).map((b) => [b.level, b.message]),
+      [
+        ['info', 'cart priced'],
+        ['warn', 'payment gateway slow to answer, retrying once'],
+      ],
+    );
     // propagation: the TCP message handler's record names the client of the request that sent it
     const rpc = records.filter((r) => r.invocation.kind === 'rpc');
     assert.deepEqual(new Set(rpc.map((r) => r.context.client_id)), new Set(['acme', 'globex', 'initech']));

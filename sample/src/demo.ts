@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   for (const [i, client] of CLIENTS.entries()) {
     requests.push(send('POST', '/orders', client, { items: ['a', 'b', 'c'].slice(0, i + 1), express: i === 0 }));
     requests.push(send('GET', '/orders/maintenance', client));
+    requests.push(send('POST', `/orders/${i}/refund`, client));
     requests.push(send('GET', '/orders/report', client));
     requests.push(send('POST', '/reservations', client, { sku: `sku-${i}`, quantity: i + 1 }));
     for (let n = 0; n < 3; n++) requests.push(send('POST', `/orders/${i}${n}/ship`, client));

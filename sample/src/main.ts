@@ -22,6 +22,7 @@ async function bootstrap() {
     `Trigger a forensics record:\n  curl -s -X POST ${base}/orders -H 'content-type: application/json' -H 'x-client-id: acme' -H 'x-user-tier: pro' -d '{"items":["a","b"],"express":true}'`,
   );
   logger.log(`A slow one (trigger "duration"):\n  curl -s ${base}/orders/report -H 'x-client-id: acme'`);
+  logger.log(`A 200 the handler marks as failed with setFailure (trigger "failure"):\n  curl -s -X POST ${base}/orders/42/refund -H 'x-client-id: acme'`);
   logger.log(`A 503 answered without an error (trigger "status"):\n  curl -s ${base}/orders/maintenance -H 'x-client-id: acme'`);
   logger.log(
     `A failing TCP message (kind "rpc") sent by a request (kind "http"), two records:\n  curl -s -X POST ${base}/reservations -H 'content-type: application/json' -H 'x-client-id: acme' -d '{"sku":"sku-42","quantity":2}'`,

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { HudContext, HudContextService, HudSlowThreshold, SetHudContext } from 'nestjs-hud';
+import { addBreadcrumb, HudContext, HudContextService, HudSlowThreshold, SetHudContext } from 'nestjs-hud';
 
 interface CreateOrderDto {
   items?: string[];
@@ -9,17 +9,35 @@ interface CreateOrderDto {
 
 @Controller('orders')
 export class OrdersController {
+  private readonly logger = new Logger('Payments');
+
   constructor(
     private readonly hud: HudContextService,
     private readonly events: EventEmitter2,
   ) {}
 
-  /** Always fails: one forensics record with the caller's context. */
+  /**
+   * Always fails: one forensics record with the caller's context, and what the request did
+   * before it failed (a breadcrumb, and the Logger line, which is printed as usual too).
+   */
   @Post()
   @SetHudContext({ feature: 'checkout-v2' })
   create(@Body() dto: CreateOrderDto, @HudContext('client_id') clientId?: string) {
     this.hud.set({ order_items: dto.items?.length ?? 0, express: dto.express ?? false });
+    addBreadcrumb('cart priced', { items: dto.items?.length ?? 0 });
+    this.logger.warn('payment gateway slow to answer, retrying once');
     throw new Error(`payment gateway timeout${clientId ? ` for ${clientId}` : ''}`);
+  }
+
+  /**
+   * Answers 200, but the provider declined the refund: `setFailure` makes it a record with
+   * trigger "failure" while the client gets exactly the handler's answer.
+   */
+  @Post(':id/refund')
+  @HttpCode(200)
+  refund(@Param('id') id: string) {
+    this.hud.setFailure('refund declined by the payment provider', { order_id: id });
+    return { id, refund: 'pending-manual-review' };
   }
 
   /** Answers 503 without throwing: a record with trigger "status". */
