@@ -16,7 +16,7 @@ import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import { getContext, HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
 import { median } from './summary.js';
 // The counters themselves (not public API): the one case that times counting alone.
-import { HudSuspectsOptions } from '../lib/analysis/suspects/hud-suspects.options.js';
+import { HudSuspectsOptions } from '../lib/options/hud-suspects.options.js';
 import { SuspectCounters } from '../lib/analysis/suspects/suspect.counters.js';
 import { OUTCOME_OK } from '../lib/analysis/suspects/value.table.js';
 

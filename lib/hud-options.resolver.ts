@@ -1,6 +1,6 @@
 import { validateSync, type ValidationError } from 'class-validator';
-import { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
-import { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
+import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
+import { HudSlowBaselineOptions } from './options/hud-slow-baseline.options.js';
 import {
   HudInspectorOptions,
   HudLimits,
@@ -9,8 +9,8 @@ import {
   HudRateLimit,
   type HudModuleOptions,
 } from './hud.options.js';
-import { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
-import { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
+import { HudSuspectsOptions } from './options/hud-suspects.options.js';
+import { HudMetricsOptions } from './options/hud-metrics.options.js';
 
 const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
   'service',

@@ -26,3 +26,5 @@ export const NEST_INTERCEPTORS_METADATA = '__interceptors__';
  * error lists; the total is counted beside them. Hostile input cannot make any of them large.
  */
 export const MAX_LISTED_PROBLEMS = 20;
+/** A W3C baggage key: an RFC 7230 token, less `%` (keys are never percent-decoded); what `propagation.keys` may hold. */
+export const BAGGAGE_KEY = /^[A-Za-z0-9!#$&'*+.^_`|~-]+$/;

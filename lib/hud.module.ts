@@ -1,14 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
-import { BullMqBinding } from './binding/bullmq.binding.js';
+import { BullMqBinding } from './binding/jobs/bullmq.binding.js';
 import { CqrsBinding } from './binding/jobs/cqrs.binding.js';
-import { ErrorObserverFilter } from './binding/error-observer.filter.js';
-import { HandlerBinding } from './binding/handler.installer.js';
-import { HttpBinding } from './binding/http.binding.js';
+import { ErrorObserverFilter } from './binding/http/error-observer.filter.js';
+import { HandlerBinding } from './binding/handlers/handler.installer.js';
+import { HttpBinding } from './binding/http/http.binding.js';
 import { HttpVersionBinding } from './binding/http/http-version.binding.js';
-import { RpcBinding } from './binding/rpc.binding.js';
-import { WsBinding } from './binding/ws.binding.js';
-import { HudContextService } from './context/hud-context.service.js';
+import { RpcBinding } from './binding/rpc/rpc.binding.js';
+import { WsBinding } from './binding/ws/ws.binding.js';
+import { HudContextService } from './hud-context.service.js';
 import { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 import { HudForensics } from './forensics/hud-forensics.js';
 import { HudLifecycle } from './hud.lifecycle.js';
@@ -40,16 +40,13 @@ import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
       inject: [HudOptions],
     },
     {
-      provide: HudForensics,
+      provide: HudRuntime,
       useFactory: (options: HudOptions, inspectorStore: InspectorRecordStore | null) =>
-        new HudForensics(options, [...(options.exporters ?? [new LoggerExporter()]), ...(inspectorStore ? [inspectorStore] : [])]),
+        new HudRuntime(options, [...(options.exporters ?? [new LoggerExporter()]), ...(inspectorStore ? [inspectorStore] : [])]),
       inject: [HudOptions, InspectorRecordStore],
     },
-    {
-      provide: HudRuntime,
-      useFactory: (options: HudOptions, forensics: HudForensics) => new HudRuntime(options, forensics),
-      inject: [HudOptions, HudForensics],
-    },
+    // the runtime's pipeline, for the app to inject
+    { provide: HudForensics, useFactory: (runtime: HudRuntime) => runtime.forensics, inject: [HudRuntime] },
     HudContextService,
     HttpBinding,
     HttpVersionBinding,

@@ -1,176 +1,24 @@
-import {
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsString,
-  Min,
-  MinLength,
-  ValidateBy,
-  ValidateIf,
-  ValidateNested,
-  type ValidationOptions,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
-import { BAGGAGE_KEY } from './propagation/hud-context.codec.js';
-import { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
-import { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
-import { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
-import { IsOptionObjectOrFalse } from './hud-option-object.rule.js';
-import { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
+import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
+import { HudInspectorOptions } from './options/hud-inspector.options.js';
+import { HudLimits } from './options/hud-limits.options.js';
+import { HudMetricsOptions } from './options/hud-metrics.options.js';
+import { IsOptionObjectOrFalse, isNumberOrFalse, isFunctionOrStatusList, isExporterList, isRedactList, isHeaderMap, isFunctionOption } from './options/hud-option.rules.js';
+import { HudPropagationOptions } from './options/hud-propagation.options.js';
+import { HudRateLimit } from './options/hud-rate-limit.options.js';
+import { HudSlowBaselineOptions } from './options/hud-slow-baseline.options.js';
+import { HudSuspectsOptions } from './options/hud-suspects.options.js';
+
+// The option classes of each feature, with `HudOptions`, are what the module is configured with.
+export { HudInspectorOptions, HudLimits, HudPropagationOptions, HudRateLimit };
 
 /** A class whose properties carry class-validator decorators. */
 export type HudContextSchema = new (...args: never[]) => object;
 
 /** Which HTTP statuses count as failure: a predicate, or a list of statuses. */
 export type HudCaptureStatus = ((status: number) => boolean) | readonly number[];
-
-/** Bounds applied to every `set`. Values over a length bound are truncated and reported. */
-export class HudLimits {
-  /** Most keys one invocation holds; later new keys are dropped and reported. Default: `64`. */
-  @IsInt({ message: 'limits.maxKeys must be an integer >= 1' })
-  @Min(1, { message: 'limits.maxKeys must be an integer >= 1' })
-  maxKeys = 64;
-
-  /** Longest key accepted; longer keys are dropped and reported. Default: `128`. */
-  @IsInt({ message: 'limits.maxKeyLength must be an integer >= 1' })
-  @Min(1, { message: 'limits.maxKeyLength must be an integer >= 1' })
-  maxKeyLength = 128;
-
-  /** Longest string value (also inside arrays); longer ones are truncated and reported. Default: `1024`. */
-  @IsInt({ message: 'limits.maxStringLength must be an integer >= 1' })
-  @Min(1, { message: 'limits.maxStringLength must be an integer >= 1' })
-  maxStringLength = 1024;
-
-  /** Most items of an array value; longer arrays are truncated and reported. Default: `64`. */
-  @IsInt({ message: 'limits.maxArrayLength must be an integer >= 1' })
-  @Min(1, { message: 'limits.maxArrayLength must be an integer >= 1' })
-  maxArrayLength = 64;
-}
-
-/** Token bucket applied per invocation name. */
-export class HudRateLimit {
-  /** Records per second refilled into each name's bucket. Default: `10`. */
-  @IsInt({ message: 'rateLimit.perSecond must be an integer >= 1' })
-  @Min(1, { message: 'rateLimit.perSecond must be an integer >= 1' })
-  perSecond = 10;
-
-  /** Records a name may produce at once before the rate applies. Default: `20`. */
-  @IsInt({ message: 'rateLimit.burst must be an integer >= 1' })
-  @Min(1, { message: 'rateLimit.burst must be an integer >= 1' })
-  burst = 20;
-}
-
-/** Options of the inspector page (off unless given). */
-export class HudInspectorOptions {
-  /** Path prefix of the page and its JSON. Default: `'/_hud'`. */
-  @ValidateBy(
-    { name: 'isPathPrefix', validator: { validate: (v) => typeof v === 'string' && /^\/[\w\-./]*$/.test(v) } },
-    { message: "inspector.path must be a path starting with '/', for example '/_hud'" },
-  )
-  path = '/_hud';
-
-  /** Required bearer token (or `?token=`). Without it the inspector is refused at boot. */
-  @IsString({ message: 'inspector.token must be a non-empty string (for example process.env.HUD_TOKEN)' })
-  @MinLength(1, { message: 'inspector.token must be a non-empty string (for example process.env.HUD_TOKEN)' })
-  token!: string;
-
-  /** How many recent records are kept in memory for the page. Default: `200`. */
-  @IsInt({ message: 'inspector.maxRecords must be an integer >= 1' })
-  @Min(1, { message: 'inspector.maxRecords must be an integer >= 1' })
-  maxRecords = 200;
-}
-
-/** Options of propagation across services (off unless given). */
-export class HudPropagationOptions {
-  /**
-   * Context keys allowed to travel to, and be accepted from, other services. Keys are W3C
-   * baggage keys: letters, digits and ``!#$&'*+-.^_`|~``. Default: none (nothing travels).
-   */
-  @ValidateBy(
-    {
-      name: 'isKeyList',
-      validator: { validate: (v) => Array.isArray(v) && v.every((k) => typeof k === 'string' && BAGGAGE_KEY.test(k)) },
-    },
-    { message: "propagation.keys must be an array of context keys made of letters, digits and !#$&'*+-.^_`|~" },
-  )
-  keys: string[] = [];
-
-  /** Longest `hud-context` value sent or read; keys that would exceed it are left out. Default: `4096`. */
-  @IsInt({ message: 'propagation.maxHeaderBytes must be an integer >= 64' })
-  @Min(64, { message: 'propagation.maxHeaderBytes must be an integer >= 64' })
-  maxHeaderBytes = 4096;
-}
-
-function isNumberOrFalse(min: number, options: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: 'isNumberOrFalse',
-      validator: { validate: (v) => v === false || (typeof v === 'number' && Number.isFinite(v) && v >= min) },
-    },
-    options,
-  );
-}
-
-function isFunctionOrStatusList(options: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: 'isFunctionOrStatusList',
-      validator: {
-        validate: (v) =>
-          typeof v === 'function' ||
-          (Array.isArray(v) && v.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)),
-      },
-    },
-    options,
-  );
-}
-
-function isExporterList(options: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: 'isExporterList',
-      validator: {
-        validate: (v) =>
-          Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object' && typeof e.export === 'function'),
-      },
-    },
-    options,
-  );
-}
-
-function isRedactList(options: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: 'isRedactList',
-      validator: {
-        validate: (v) =>
-          Array.isArray(v) && v.every((r) => (typeof r === 'string' && r.length > 0) || r instanceof RegExp),
-      },
-    },
-    options,
-  );
-}
-
-function isHeaderMap(options: ValidationOptions) {
-  return ValidateBy(
-    {
-      name: 'isHeaderMap',
-      validator: {
-        validate: (v) =>
-          v !== null &&
-          typeof v === 'object' &&
-          !Array.isArray(v) &&
-          Object.values(v).every((h) => typeof h === 'string' && h.length > 0),
-      },
-    },
-    options,
-  );
-}
-
-function isFunctionOption(options: ValidationOptions) {
-  return ValidateBy({ name: 'isFunction', validator: { validate: (v) => typeof v === 'function' } }, options);
-}
 
 /**
  * The validated options with their defaults, as the module uses them. Every field's

@@ -3,12 +3,15 @@ import type { HudContextProblem, HudContextValue, HudInvocationKind } from './co
 import { Invocation } from './context/invocation.js';
 import { ContextProblemWarnings } from './context/context-problem.warnings.js';
 import type { HudOptions } from './hud.options.js';
-import type { HudForensics } from './forensics/hud-forensics.js';
+import { HudForensics } from './forensics/hud-forensics.js';
+import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { decideTrigger } from './forensics/failure.detector.js';
+import { Redactor } from './forensics/redactor.js';
 import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
+import { HudNotes } from './hud.notes.js';
+import { InvocationAnalysis } from './analysis/invocation.analysis.js';
 import { LatencyBaselines } from './analysis/latency/latency.baselines.js';
-import { attachLatencyBaselines } from './analysis/latency/latency.registry.js';
-import { invocationAnalysisOf } from './analysis/invocation.analysis.js';
+import { propagationPlanFor, type PropagationPlan } from './propagation/context.propagation.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
 export type ContextSetListener = (invocation: Invocation, keys: readonly string[], values: readonly HudContextValue[]) => void;
@@ -16,15 +19,21 @@ export type ContextSetListener = (invocation: Invocation, keys: readonly string[
 /** Sees every invocation as it starts, e.g. to note the active tracing span. */
 export type InvocationStartListener = (invocation: Invocation) => void;
 
-const MAX_REMEMBERED_WARNINGS = 1000;
-
 /**
  * Everything one `HudModule` instance needs at run time, reachable from each of its
- * invocations. Several apps in one process (tests do this) each have their own runtime.
+ * invocations: its options, notes (warn or debug once), the one redactor of its `redact`
+ * rules (records, log fields, spans, schema messages), its propagation plan, its analysis
+ * and its forensics pipeline. Several apps in one process (tests do this) each have their own.
  */
 export class HudRuntime {
   readonly logger = new Logger('Hud');
-  private readonly warned = new Set<string>();
+  /** Every "tell once" of the module, in one bounded memory. */
+  readonly notes = new HudNotes(this.logger);
+  readonly redactor: Redactor;
+  /** How context crosses to other services; `null` when propagation is off. */
+  readonly propagation: PropagationPlan | null;
+  readonly analysis: InvocationAnalysis;
+  readonly forensics: HudForensics;
   /** Warnings about bad context: a budget apart, so that bad input cannot silence the others. */
   private readonly problemWarnings = new ContextProblemWarnings(this.logger);
   /** The same for bad `addBreadcrumb()` data, with a budget of its own too. */
@@ -37,25 +46,28 @@ export class HudRuntime {
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
-  private readonly analysis = invocationAnalysisOf(this.options);
   /** Each name's recent latencies (`slowBaseline`), reported by `HudForensics.latency()`. */
   readonly latency: LatencyBaselines | undefined;
 
   constructor(
     readonly options: HudOptions,
-    readonly forensics: HudForensics,
+    exporters: readonly HudExporter[],
   ) {
+    this.redactor = new Redactor(options.redact);
+    this.propagation = propagationPlanFor(options);
+    this.analysis = new InvocationAnalysis(options, this.redactor, this.notes);
     this.latency = options.slowBaseline === false ? undefined : new LatencyBaselines(options.slowBaseline);
-    attachLatencyBaselines(forensics, this.latency);
+    this.forensics = new HudForensics(options, exporters, { redactor: this.redactor, analysis: this.analysis, latency: this.latency });
   }
 
-  startInvocation(kind: HudInvocationKind, name: string): Invocation {
-    const invocation = new Invocation(this, kind, name);
+  /** A new invocation; `startedAt` when the work began earlier than now (see `Invocation.continuedAs`). */
+  startInvocation(kind: HudInvocationKind, name: string, startedAt?: { at: number; atMs: number }): Invocation {
+    const invocation = new Invocation(this, kind, name, startedAt);
     if (this.startListener !== undefined) {
       try {
         this.startListener(invocation);
       } catch (error) {
-        this.warnOnce('start-listener', `an invocation start listener threw: ${String(error)}`);
+        this.notes.warn('start-listener', `an invocation start listener threw: ${String(error)}`);
       }
     }
     return invocation;
@@ -70,13 +82,8 @@ export class HudRuntime {
    * handed to the forensics pipeline when it failed or was slow.
    */
   complete(invocation: Invocation): void {
-    if (invocation.closed) return;
-    invocation.closed = true;
-    // Log lines written while the completion runs (pino-http's "request completed", on the
-    // same 'finish' event) still carry the context; anything later does not.
-    queueMicrotask(() => (invocation.released = true));
     const nowMs = performance.now();
-    invocation.durationMs = nowMs - invocation.startedAtMs;
+    if (!invocation.close(nowMs)) return;
     const latency = this.latency?.windowFor(invocation.name, invocation.kind);
     const trigger = decideTrigger(invocation, this.options, latency, nowMs);
     latency?.add(invocation.durationMs, trigger !== undefined && trigger !== 'duration', nowMs);
@@ -98,7 +105,7 @@ export class HudRuntime {
       try {
         listener(invocation, keys, values);
       } catch (error) {
-        this.warnOnce('context-listener', `a context listener threw: ${String(error)}`);
+        this.notes.warn('context-listener', `a context listener threw: ${String(error)}`);
       }
     }
   }
@@ -109,13 +116,6 @@ export class HudRuntime {
 
   warnAboutBreadcrumbData(problems: readonly HudContextProblem[]): void {
     this.breadcrumbDataWarnings.warn(problems);
-  }
-
-  /** Logs a warning the first time `id` is seen, so a hot path cannot flood the log. */
-  warnOnce(id: string, message: string): void {
-    if (this.warned.has(id) || this.warned.size >= MAX_REMEMBERED_WARNINGS) return;
-    this.warned.add(id);
-    this.logger.warn(message);
   }
 }
 

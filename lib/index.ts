@@ -1,8 +1,9 @@
+// lib/: nestjs-hud, per-invocation context and forensics records of failing invocations; this file holds the public exports only.
 export { HudModule } from './hud.module.js';
 export type { HudModuleOptions, HudCaptureStatus, HudContextSchema } from './hud.options.js';
 export { HudOptions, HudLimits, HudRateLimit, HudInspectorOptions, HudPropagationOptions } from './hud.options.js';
-export { HudSuspectsOptions } from './analysis/suspects/hud-suspects.options.js';
-export { HudMetricsOptions } from './opentelemetry/hud-metrics.options.js';
+export { HudSuspectsOptions } from './options/hud-suspects.options.js';
+export { HudMetricsOptions } from './options/hud-metrics.options.js';
 export type {
   HudSuspect,
   HudSuspectReport,
@@ -13,11 +14,11 @@ export { setContext, getContext } from './context/set-context.js';
 export { addBreadcrumb } from './context/add-breadcrumb.js';
 export { setFailure } from './context/set-failure.js';
 export type { HudBreadcrumb } from './context/hud-breadcrumb.interface.js';
-export { HudBreadcrumbsOptions } from './hud-breadcrumbs.options.js';
-export type { HudBreadcrumbLevel } from './hud-breadcrumbs.options.js';
-export { HudSlowBaselineOptions } from './hud-slow-baseline.options.js';
+export { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
+export type { HudBreadcrumbLevel } from './options/hud-breadcrumbs.options.js';
+export { HudSlowBaselineOptions } from './options/hud-slow-baseline.options.js';
 export type { HudLatencyReport } from './analysis/latency/hud-latency-report.interface.js';
-export { HudContextService } from './context/hud-context.service.js';
+export { HudContextService } from './hud-context.service.js';
 export { HudContextValidationError } from './context/context-validation.error.js';
 export type { HudContextHandle } from './context/hud-context-handle.interface.js';
 export type {
@@ -37,14 +38,14 @@ export { MemoryExporter } from './forensics/exporters/memory.exporter.js';
 export { HudContext } from './decorators/hud-context.decorator.js';
 export { SetHudContext } from './decorators/set-hud-context.decorator.js';
 export { HudSlowThreshold } from './decorators/hud-slow-threshold.decorator.js';
-export type { SetHudContextSource } from './binding/handler-metadata.js';
-export { OpenTelemetryExporter, HUD_FORENSICS_EVENT } from './forensics/exporters/opentelemetry.exporter.js';
-export type { OpenTelemetryExporterOptions } from './forensics/exporters/opentelemetry.exporter.js';
+export type { SetHudContextSource } from './binding/handlers/handler-metadata.js';
+export { OpenTelemetryExporter, HUD_FORENSICS_EVENT } from './opentelemetry/opentelemetry.exporter.js';
+export type { OpenTelemetryExporterOptions } from './opentelemetry/opentelemetry.exporter.js';
 export { hudLogFields } from './logging/hud-log-fields.js';
 export { hudPinoHooks } from './logging/hud-pino.hooks.js';
 export type { HudPinoHooks } from './logging/hud-pino.hooks.js';
 export { withHudPropagation } from './propagation/hud-propagation.client.js';
 export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
-export { HudInvocation } from './binding/hud-invocation.decorator.js';
+export { HudInvocation } from './decorators/hud-invocation.decorator.js';
 export { NdjsonFileExporter } from './forensics/exporters/ndjson-file.exporter.js';
 export type { NdjsonFileExporterOptions } from './forensics/exporters/ndjson-file.exporter.js';

@@ -3,7 +3,7 @@
 // (about 60 values tested per run). Drives the counters directly, as the runtime does, to be fast.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HudSuspectsOptions } from '../lib/analysis/suspects/hud-suspects.options.js';
+import { HudSuspectsOptions } from '../lib/options/hud-suspects.options.js';
 import { SuspectCounters } from '../lib/analysis/suspects/suspect.counters.js';
 import { InvocationAnalysis } from '../lib/analysis/invocation.analysis.js';
 import { OUTCOME_FAILING, OUTCOME_OK } from '../lib/analysis/suspects/value.table.js';

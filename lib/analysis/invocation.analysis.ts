@@ -1,7 +1,9 @@
-import { Logger } from '@nestjs/common';
+// analysis/: fed by every completed invocation (HudRuntime.complete): suspects counters, latency baselines, metrics.
 import type { Invocation } from '../context/invocation.js';
 import type { ForensicsTrigger } from '../forensics/forensics-record.interface.js';
-import { redactorOf } from '../forensics/redactor.registry.js';
+import { Logger } from '@nestjs/common';
+import { Redactor } from '../forensics/redactor.js';
+import { HudNotes } from '../hud.notes.js';
 import type { HudOptions } from '../hud.options.js';
 import type { HudSuspectFilter, HudSuspectReport } from './suspects/hud-suspect-report.interface.js';
 import { SuspectCounters } from './suspects/suspect.counters.js';
@@ -15,15 +17,16 @@ export interface InvocationObserver {
 /**
  * What is learnt from every completed invocation, failing or not, before the rate limit:
  * the suspects counters and, once installed, other observers (metrics). One per module,
- * found from its options, so the runtime and `HudForensics` share it without wiring.
+ * made by its `HudRuntime` and shared with its `HudForensics`.
  */
 export class InvocationAnalysis {
   readonly suspects: SuspectCounters | undefined;
   private observer: InvocationObserver | undefined;
-  private warned = false;
-
-  constructor(options: HudOptions) {
-    const redactor = redactorOf(options);
+  constructor(
+    options: HudOptions,
+    redactor = new Redactor(options.redact),
+    private readonly notes = new HudNotes(new Logger('Hud')),
+  ) {
     this.suspects = options.suspects === false ? undefined : new SuspectCounters(options.suspects, (key) => redactor.shouldRedact(key));
   }
 
@@ -45,26 +48,11 @@ export class InvocationAnalysis {
       }
       this.observer?.observe(invocation, trigger);
     } catch (error) {
-      if (!this.warned) {
-        this.warned = true;
-        new Logger('Hud').warn(`counting an invocation for suspects or metrics failed: ${String(error)}`);
-      }
+      this.notes.warn('analysis', `counting an invocation for suspects or metrics failed: ${String(error)}`);
     }
   }
 
   suspectReports(filter?: HudSuspectFilter): HudSuspectReport[] {
     return this.suspects?.reports(filter) ?? [];
   }
-}
-
-const analyses = new WeakMap<HudOptions, InvocationAnalysis>();
-
-/** The analysis of the module these options belong to. */
-export function invocationAnalysisOf(options: HudOptions): InvocationAnalysis {
-  let analysis = analyses.get(options);
-  if (analysis === undefined) {
-    analysis = new InvocationAnalysis(options);
-    analyses.set(options, analysis);
-  }
-  return analysis;
 }

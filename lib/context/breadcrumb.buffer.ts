@@ -1,4 +1,4 @@
-import type { HudBreadcrumbsOptions } from '../hud-breadcrumbs.options.js';
+import type { HudBreadcrumbsOptions } from '../options/hud-breadcrumbs.options.js';
 import type { HudContextValue } from './context-value.types.js';
 import type { HudBreadcrumb } from './hud-breadcrumb.interface.js';
 import type { Invocation } from './invocation.js';

@@ -1,4 +1,4 @@
-import type { HudLimits } from '../hud.options.js';
+import type { HudLimits } from '../options/hud-limits.options.js';
 import { displayKey, keyProblem, normalizeValue, reportProblem, type ProblemSink } from './context-value.normalizer.js';
 import type { HudContextValue } from './context-value.types.js';
 

@@ -1,5 +1,5 @@
 import { FORBIDDEN_KEYS } from '../hud.constants.js';
-import type { HudLimits } from '../hud.options.js';
+import type { HudLimits } from '../options/hud-limits.options.js';
 import type { HudContextProblem, HudContextValue } from './context-value.types.js';
 import { cutText } from './utf16.text.js';
 

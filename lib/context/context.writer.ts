@@ -4,8 +4,7 @@ import type { HudContextValue } from './context-value.types.js';
 import type { Invocation } from './invocation.js';
 import { checkAgainstSchema } from './context-schema.checker.js';
 import { acceptEntry, argumentProblem, ARGUMENTS_KEY, keysOf, readLimit, readValue, reportReadStop } from './context-input.reader.js';
-import type { HudLimits } from '../hud.options.js';
-import { redactorOf } from '../forensics/redactor.registry.js';
+import type { HudLimits } from '../options/hud-limits.options.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -90,7 +89,7 @@ function enforceMaxKeys(invocation: Invocation, batch: Batch): void {
 function storeBatch(invocation: Invocation, batch: Batch): void {
   const runtime = invocation.runtime;
   if (batch.keys.length > 0 && runtime.options.contextSchema !== undefined) {
-    checkAgainstSchema(runtime.options.contextSchema, batch, redactorOf(runtime.options));
+    checkAgainstSchema(runtime.options.contextSchema, batch, runtime.redactor);
   }
   enforceMaxKeys(invocation, batch);
   if (batch.problems !== undefined && runtime.options.strict) {

@@ -1,3 +1,4 @@
+// context/: the per-invocation store (AsyncLocalStorage), its validation, setContext, breadcrumbs and setFailure.
 import { randomUUID } from 'node:crypto';
 import { MAX_LISTED_PROBLEMS } from '../hud.constants.js';
 import type { HudRuntime } from '../hud.runtime.js';
@@ -10,6 +11,15 @@ export interface InvocationDetails {
   http?: { method: string; route: string; url: string; statusCode: number; aborted?: boolean };
   rpc?: { pattern: string; transport?: string };
   job?: { queue?: string; jobId?: string; attempt?: number };
+}
+
+/** The live objects of an HTTP invocation, for the HTTP binding only. */
+export interface HttpExchange {
+  /** The request and response, for `@SetHudContext(fn)` and the record's `http` details. */
+  readonly request: unknown;
+  readonly response: unknown;
+  /** The stream of a `StreamableFile` the handler returned, to note its failure. */
+  bodyStream?: unknown;
 }
 
 /**
@@ -56,20 +66,14 @@ export class Invocation {
   trace: { traceId: string; spanId: string } | undefined;
   /** Set once `@SetHudContext`/`@HudSlowThreshold` of the handler were applied. */
   handlerMetadataApplied = false;
-  /** The request and response of an HTTP invocation, for `@SetHudContext(fn)`. */
-  request: unknown;
-  response: unknown;
-  /** The stream of a `StreamableFile` the HTTP handler returned, to note its failure. */
-  bodyStream: unknown;
-  closed = false;
-  /**
-   * Set just after `closed` (a microtask later): from then on not even `hudLogFields()` reads
-   * the invocation, so a timer the handler left behind logs without its context.
-   */
-  released = false;
-  readonly startedAt = Date.now();
-  readonly startedAtMs = performance.now();
-  durationMs = 0;
+  /** What only an HTTP invocation has, kept by the HTTP binding; `undefined` for the others. */
+  exchange: HttpExchange | undefined;
+  private isClosed = false;
+  private isReleased = false;
+  /** When the work started: `Date.now()` and `performance.now()`. */
+  readonly startedAt: number;
+  readonly startedAtMs: number;
+  private duration = 0;
   /**
    * For a binding that learns the final name late (HTTP: once the request is routed), how to
    * work the name out while the invocation runs, for `info()`.
@@ -82,7 +86,60 @@ export class Invocation {
     /** Mutable for one case: GraphQL re-labels the HTTP invocation it runs in (see graphql.naming.ts). */
     public kind: HudInvocationKind,
     public name: string,
-  ) {}
+    startedAt?: { at: number; atMs: number },
+  ) {
+    this.startedAt = startedAt?.at ?? Date.now();
+    this.startedAtMs = startedAt?.atMs ?? performance.now();
+  }
+
+  /**
+   * A new invocation of kind `job` named `name`, with this one's context, for work that
+   * began inside this invocation (at `at`/`atMs`) and outlived it: what it does from now on
+   * can no longer be part of this record.
+   */
+  continuedAs(name: string, at: number, atMs: number): Invocation {
+    const late = this.runtime.startInvocation('job', name, { at, atMs });
+    for (const key of Object.keys(this.values)) late.values[key] = this.values[key]!;
+    late.keyCount = this.keyCount;
+    late.hasArrays = this.hasArrays;
+    return late;
+  }
+
+  /** Once closed, writes are ignored and the invocation is only read (see `close`). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Set just after `closed` (a microtask later): from then on not even `hudLogFields()` reads
+   * the invocation, so a timer the handler left behind logs without its context.
+   */
+  get released(): boolean {
+    return this.isReleased;
+  }
+
+  /** How long the work took, known once it is closed. */
+  get durationMs(): number {
+    return this.duration;
+  }
+
+  /**
+   * Ends the invocation at `nowMs` (`performance.now()`), once: `false` when it already was.
+   * Log lines written while the completion runs (pino-http's "request completed", on the same
+   * 'finish' event) still carry the context; anything later does not.
+   */
+  close(nowMs: number): boolean {
+    if (this.isClosed) return false;
+    this.isClosed = true;
+    this.duration = nowMs - this.startedAtMs;
+    queueMicrotask(() => (this.isReleased = true));
+    return true;
+  }
+
+  /** Ends the invocation without it being completed: for requests that are nestjs-hud's own. */
+  discard(): void {
+    this.isClosed = true;
+  }
 
   get id(): string {
     return (this.lazyId ??= randomUUID());

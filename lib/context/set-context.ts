@@ -1,16 +1,17 @@
 import { Logger } from '@nestjs/common';
+import { HudNotes } from '../hud.notes.js';
 import type { HudContextInput, HudContextValue } from './context-value.types.js';
 import { writeContext } from './context.writer.js';
 import { currentInvocation } from './invocation.storage.js';
 import type { Invocation } from './invocation.js';
 
-let warnedOutside = false;
+/** Notes that belong to no module: outside an invocation nothing says which app the call came from. */
+const processNotes = new HudNotes(new Logger('Hud'));
 
 /** Notes, once per process and at debug level, that context was set where no invocation runs. */
 export function noteOutsideInvocation(): void {
-  if (warnedOutside) return;
-  warnedOutside = true;
-  new Logger('Hud').debug(
+  processNotes.debug(
+    'outside',
     'setContext was called outside any invocation (start-up code, or a timer started outside a handler); it had no effect. Further calls are not reported.',
   );
 }

@@ -1,3 +1,4 @@
+// decorators/: the public decorators (@HudContext, @SetHudContext, @HudSlowThreshold, @HudInvocation); they only write metadata or wrap.
 /**
  * Writes handler metadata the way Nest's own decorators do: on the method for a method
  * decorator, on the class for a class decorator. Returns what the decorator must return.

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform, type Type } from '@nestjs/common';
 import { contextHandleFor, contextValue } from '../context/hud-context.handle.js';
 import { currentInvocation } from '../context/invocation.storage.js';
-import { applyHandlerMetadata, handlerMetadataOf } from '../binding/handler-metadata.js';
+import { applyHandlerMetadata, handlerMetadataOf } from '../binding/handlers/handler-metadata.js';
 
 /**
  * Resolved when Nest builds the handler's arguments, inside the invocation: after the

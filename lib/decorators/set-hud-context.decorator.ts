@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { SetHudContextSource } from '../binding/handler-metadata.js';
+import type { SetHudContextSource } from '../binding/handlers/handler-metadata.js';
 import { HUD_SET_CONTEXT_METADATA } from '../hud.constants.js';
 import { defineHandlerMetadata, describeTarget } from './decorator-metadata.js';
 

@@ -2,7 +2,7 @@ import type { HudExporter } from './exporters/hud-exporter.interface.js';
 import type { ForensicsRecord } from './forensics-record.interface.js';
 import type { HudExporterStats } from './forensics.stats.js';
 import { runDetached } from './detached.scope.js';
-import { describeThrown, type PipelineReporter } from './pipeline.reporter.js';
+import { describeThrown, type HudNotes } from '../hud.notes.js';
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -37,7 +37,7 @@ export class ExporterLane {
     private readonly exporter: HudExporter,
     private readonly maxQueueSize: number,
     private readonly exportTimeoutMs: number,
-    private readonly reporter: PipelineReporter,
+    private readonly reporter: HudNotes,
   ) {
     this.name = exporterName(exporter);
   }
@@ -57,7 +57,7 @@ export class ExporterLane {
     if (over > 0) {
       this.waiting.splice(0, over); // the oldest waiting ones; the batch in flight is the exporter's
       this.counters.dropped += over;
-      this.reporter.once(
+      this.reporter.error(
         `queue:${this.name}`,
         `${this.name} is not keeping up: its queue is full (maxQueueSize ${this.maxQueueSize}), its oldest records are dropped; see stats().exporters`,
       );
@@ -137,13 +137,13 @@ export class ExporterLane {
       const outcome = await Promise.race([runDetached(() => invoke(fn)), timedOut]);
       if (outcome !== TIMED_OUT) return true;
       this.counters.timeouts++;
-      this.reporter.once(
+      this.reporter.error(
         `timeout:${label}`,
         `${label} did not finish within exportTimeoutMs (${this.exportTimeoutMs} ms); further time-outs are only counted`,
       );
     } catch (error) {
       this.counters.errors++;
-      this.reporter.once(`error:${label}`, `${label} failed: ${describeThrown(error)}; further failures are only counted`);
+      this.reporter.error(`error:${label}`, `${label} failed: ${describeThrown(error)}; further failures are only counted`);
     } finally {
       clearTimeout(timer);
       this.timers.delete(timer!);

@@ -1,18 +1,29 @@
+// forensics/: what happens to a failing invocation: trigger, rate limit, record building (gate), one lane per exporter, stats.
 import type { HudLatencyReport } from '../analysis/latency/hud-latency-report.interface.js';
-import { latencyReportsOf } from '../analysis/latency/latency.registry.js';
+import type { LatencyBaselines } from '../analysis/latency/latency.baselines.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
 import { ExporterLane } from './exporter.lane.js';
 import type { HudExporter } from './exporters/hud-exporter.interface.js';
 import type { ForensicsTrigger } from './forensics-record.interface.js';
 import type { HudForensicsStats } from './forensics.stats.js';
-import { PipelineReporter } from './pipeline.reporter.js';
 import { RateLimiter } from './rate.limiter.js';
 import { RecordGate } from './record.gate.js';
-import { invocationAnalysisOf } from '../analysis/invocation.analysis.js';
+import { Logger } from '@nestjs/common';
+import { InvocationAnalysis } from '../analysis/invocation.analysis.js';
+import { HudNotes } from '../hud.notes.js';
+import { Redactor } from './redactor.js';
 import type { HudSuspectFilter, HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
 
 const TIMED_OUT = Symbol('timed out');
+
+/** What the pipeline shares with the rest of its module (see `HudRuntime`): one of each per module. */
+export interface ForensicsShared {
+  redactor: Redactor;
+  analysis: InvocationAnalysis;
+  /** Each name's recent latencies; none when `slowBaseline` is off. */
+  latency?: LatencyBaselines;
+}
 
 /**
  * The forensics pipeline: failing invocations in, records out to the exporters.
@@ -25,7 +36,10 @@ const TIMED_OUT = Symbol('timed out');
  * @publicApi
  */
 export class HudForensics {
-  private readonly reporter = new PipelineReporter();
+  /** Each kind of pipeline problem is reported once; later ones are only counted in `stats()`. */
+  private readonly reporter = new HudNotes(new Logger('HudForensics'));
+  private readonly analysis: InvocationAnalysis;
+  private readonly latencyBaselines: LatencyBaselines | undefined;
   private readonly rateLimiter: RateLimiter | undefined;
   private droppedByRateLimit = 0;
   private readonly gate: RecordGate;
@@ -35,11 +49,15 @@ export class HudForensics {
   constructor(
     private readonly options: HudOptions,
     exporters: readonly HudExporter[],
+    shared?: ForensicsShared,
   ) {
+    const redactor = shared?.redactor ?? new Redactor(options.redact);
+    this.analysis = shared?.analysis ?? new InvocationAnalysis(options, redactor, this.reporter);
+    this.latencyBaselines = shared?.latency;
     const { rateLimit } = options;
     this.rateLimiter = rateLimit === false ? undefined : new RateLimiter(rateLimit.perSecond, rateLimit.burst);
     this.lanes = exporters.map((exporter) => new ExporterLane(exporter, options.maxQueueSize, options.exportTimeoutMs, this.reporter));
-    this.gate = new RecordGate(options, this.reporter, (records) => {
+    this.gate = new RecordGate(options, redactor, this.reporter, (records) => {
       for (const lane of this.lanes) lane.offer(records);
     });
   }
@@ -66,7 +84,7 @@ export class HudForensics {
    * `slowBaseline` is `false`.
    */
   latency(name?: string): HudLatencyReport[] {
-    return latencyReportsOf(this, name);
+    return this.latencyBaselines?.report(name) ?? [];
   }
 
   /**
@@ -75,7 +93,7 @@ export class HudForensics {
    * one report per name that had any, most failures first. `[]` with `suspects: false`.
    */
   suspects(filter?: HudSuspectFilter): HudSuspectReport[] {
-    return invocationAnalysisOf(this.options).suspectReports(filter);
+    return this.analysis.suspectReports(filter);
   }
 
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */
@@ -125,7 +143,7 @@ export class HudForensics {
       late.push(`${lane.name} (${lane.stats().queued} records not exported)`);
       lane.abandon();
     }
-    this.reporter.once(
+    this.reporter.error(
       'shutdown',
       `shutdown did not finish within shutdownTimeoutMs (${this.options.shutdownTimeoutMs} ms): gave up on ${late.join(', ')}`,
     );

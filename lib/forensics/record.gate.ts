@@ -2,11 +2,11 @@ import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
 import { runDetached } from './detached.scope.js';
 import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
-import { describeThrown, type PipelineReporter } from './pipeline.reporter.js';
+import { describeThrown, type HudNotes } from '../hud.notes.js';
 import { buildRecord } from './record.builder.js';
 import { markRecordOfAppFilter } from './app-filter.errors.js';
 import { deepFreeze, freezeBuiltRecord } from './record.freezer.js';
-import { Redactor } from './redactor.js';
+import type { Redactor } from './redactor.js';
 
 interface Pending {
   invocation: Invocation;
@@ -25,18 +25,16 @@ interface Pending {
 export class RecordGate {
   recorded = 0;
   droppedByHook = 0;
-  private readonly redactor: Redactor;
   private backlog: Pending[] = [];
   private scheduled = false;
   private readonly buildLater = () => this.buildNow();
 
   constructor(
     private readonly options: HudOptions,
-    private readonly reporter: PipelineReporter,
+    private readonly redactor: Redactor,
+    private readonly reporter: HudNotes,
     private readonly deliver: (records: readonly ForensicsRecord[]) => void,
-  ) {
-    this.redactor = new Redactor(options.redact);
-  }
+  ) {}
 
   /** Completed invocations waiting to be built. */
   get waiting(): number {
@@ -74,7 +72,7 @@ export class RecordGate {
       try {
         built = buildRecord(invocation, trigger, this.options.service, this.redactor);
       } catch (error) {
-        this.reporter.once('build', `building a record failed: ${describeThrown(error)}`);
+        this.reporter.error('build', `building a record failed: ${describeThrown(error)}`);
         continue;
       }
       const record = this.applyHook(built);
@@ -87,7 +85,7 @@ export class RecordGate {
         else deepFreeze(record);
       } catch (error) {
         // a hook can return anything, a Proxy whose traps throw included
-        this.reporter.once('freeze', `a record could not be frozen (${describeThrown(error)}); it is exported as it is`);
+        this.reporter.error('freeze', `a record could not be frozen (${describeThrown(error)}); it is exported as it is`);
       }
       markRecordOfAppFilter(record, invocation.error);
       this.recorded++;
@@ -112,13 +110,13 @@ export class RecordGate {
       if (typeof changed === 'object' && typeof (changed as PromiseLike<unknown>).then !== 'function') {
         return changed as ForensicsRecord;
       }
-      this.reporter.once(
+      this.reporter.error(
         'hook-result',
         'beforeRecord must return a record or null synchronously (it returned something else); records are exported as they were',
       );
       return record;
     } catch (error) {
-      this.reporter.once('hook', `beforeRecord threw (${describeThrown(error)}); records are exported as they were. Further throws are not reported.`);
+      this.reporter.error('hook', `beforeRecord threw (${describeThrown(error)}); records are exported as they were. Further throws are not reported.`);
       return record;
     }
   }

@@ -1,3 +1,4 @@
+// inspector/: the token-protected page of recent records and its JSON.
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -10,7 +11,7 @@ import { inspectorPaths } from './inspector.paths.js';
 import { applyFilter, contextKeys, filterFromQuery } from './inspector.query.js';
 import { InspectorRecordStore } from './inspector-record.store.js';
 import { displayText } from './html.escape.js';
-import { discardInvocationOf } from '../binding/http-invocation.slot.js';
+import { discardInvocationOf } from '../binding/http/http-invocation.slot.js';
 
 /** The adapter methods the inspector uses; both built-in adapters have them. */
 interface InspectorAdapter {

@@ -1,7 +1,7 @@
+// logging/: the invocation's context in the app's log lines (hudLogFields, pino hooks) and log lines as breadcrumbs.
 import type { HudContextValue } from '../context/context-value.types.js';
 import { invocationStorage } from '../context/invocation.storage.js';
 import { REDACTED } from '../forensics/redactor.js';
-import { redactorOf } from '../forensics/redactor.registry.js';
 
 /**
  * The current invocation's context as fields for a log line: a plain-object copy, with the
@@ -22,7 +22,7 @@ export function hudLogFields(): Record<string, HudContextValue> {
   const invocation = invocationStorage.getStore();
   if (invocation === undefined || invocation.released) return fields;
   const values = invocation.values;
-  const redactor = redactorOf(invocation.runtime.options);
+  const redactor = invocation.runtime.redactor;
   for (const key of Object.keys(values)) {
     const value = values[key];
     fields[key] = redactor.shouldRedact(key) ? REDACTED : Array.isArray(value) ? (value.slice() as HudContextValue) : value;

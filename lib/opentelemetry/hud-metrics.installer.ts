@@ -1,6 +1,4 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { invocationAnalysisOf } from '../analysis/invocation.analysis.js';
-import { redactorOf } from '../forensics/redactor.registry.js';
 import { HudRuntime } from '../hud.runtime.js';
 import { loadOpenTelemetryApi } from './opentelemetry-api.loader.js';
 import { HudMetrics } from './hud.metrics.js';
@@ -18,10 +16,10 @@ export class HudMetricsInstaller implements OnModuleInit {
     if (!options.enabled || options.metrics === undefined) return;
     const api = await loadOpenTelemetryApi();
     if (api === undefined) {
-      this.runtime.warnOnce('metrics-api', 'metrics: @opentelemetry/api is not installed, so no metrics are recorded');
+      this.runtime.notes.warn('metrics-api', 'metrics: @opentelemetry/api is not installed, so no metrics are recorded');
       return;
     }
-    const redactor = redactorOf(options);
-    invocationAnalysisOf(options).setObserver(new HudMetrics(api, options.metrics.keys, (key) => redactor.shouldRedact(key)));
+    const redactor = this.runtime.redactor;
+    this.runtime.analysis.setObserver(new HudMetrics(api, options.metrics.keys, (key) => redactor.shouldRedact(key)));
   }
 }

@@ -1,9 +1,9 @@
+// opentelemetry/: the optional OpenTelemetry integration, loaded lazily: span bridge, exporter, metrics.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { HudContextValue } from '../context/context-value.types.js';
 import type { Invocation } from '../context/invocation.js';
 import { REDACTED } from '../forensics/redactor.js';
-import { redactorOf } from '../forensics/redactor.registry.js';
 import { HudRuntime } from '../hud.runtime.js';
 import { loadOpenTelemetryApi } from './opentelemetry-api.loader.js';
 import { rememberSpan, spanOf } from './span.registry.js';
@@ -27,7 +27,7 @@ export class OpenTelemetryBridge implements OnModuleInit {
     if (!this.runtime.options.enabled) return;
     const api = await loadOpenTelemetryApi();
     if (api === undefined) return;
-    const redactor = redactorOf(this.runtime.options);
+    const redactor = this.runtime.redactor;
 
     const noteSpan = (invocation: Invocation, span: Span | undefined): void => {
       if (span === undefined) return;

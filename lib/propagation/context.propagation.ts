@@ -1,3 +1,4 @@
+// propagation/: allow-listed context across services: the hud-context header, RPC metadata and the outgoing client.
 import { writeContextEntry } from '../context/context.writer.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
@@ -5,36 +6,24 @@ import type { HudRuntime } from '../hud.runtime.js';
 import { decodeHudContext, encodeHudContext, HUD_CONTEXT_HEADER } from './hud-context.codec.js';
 import { receivedPacketHeader } from './packet-metadata.fallback.js';
 
-interface PropagationPlan {
+/** The module's propagation settings in the shape the hot paths want (see `HudRuntime.propagation`). */
+export interface PropagationPlan {
   keys: readonly string[];
   allowed: ReadonlySet<string>;
   maxBytes: number;
 }
 
-const plans = new WeakMap<HudOptions, PropagationPlan | null>();
-
-/** The module's propagation settings in the shape the hot paths want; `null` when off. */
-export function propagationPlanOf(options: HudOptions): PropagationPlan | null {
-  let plan = plans.get(options);
-  if (plan === undefined) {
-    const propagation = options.propagation;
-    plan =
-      propagation === undefined || propagation.keys.length === 0
-        ? null
-        : { keys: [...propagation.keys], allowed: new Set(propagation.keys), maxBytes: propagation.maxHeaderBytes };
-    plans.set(options, plan);
-  }
-  return plan;
+/** The propagation plan of a module's options; `null` when propagation is off. */
+export function propagationPlanFor(options: HudOptions): PropagationPlan | null {
+  const propagation = options.propagation;
+  return propagation === undefined || propagation.keys.length === 0
+    ? null
+    : { keys: [...propagation.keys], allowed: new Set(propagation.keys), maxBytes: propagation.maxHeaderBytes };
 }
-
-const MAX_NOTES = 100;
-const noted = new Set<string>();
 
 /** A debug-level note, once per kind of problem: bad input from another service is not our app's error. */
 function noteOnce(runtime: HudRuntime, id: string, message: string): void {
-  if (noted.has(id) || noted.size >= MAX_NOTES) return;
-  noted.add(id);
-  runtime.logger.debug(`propagation: ${message} (notes of this kind are not repeated)`);
+  runtime.notes.debug(`propagation:${id}`, `propagation: ${message} (notes of this kind are not repeated)`);
 }
 
 /**
@@ -45,7 +34,7 @@ function noteOnce(runtime: HudRuntime, id: string, message: string): void {
 export function outboundHudContext(invocation: Invocation | undefined): string | undefined {
   if (invocation === undefined) return undefined;
   const runtime = invocation.runtime;
-  const plan = propagationPlanOf(runtime.options);
+  const plan = runtime.propagation;
   if (plan === null) {
     noteOnce(runtime, 'off', 'propagation is off (no propagation.keys): nothing is sent');
     return undefined;
@@ -74,7 +63,7 @@ export function outboundHudContext(invocation: Invocation | undefined): string |
 export function readPropagatedContext(invocation: Invocation, header: unknown): void {
   if (header === undefined || header === null) return;
   const runtime = invocation.runtime;
-  const plan = propagationPlanOf(runtime.options);
+  const plan = runtime.propagation;
   if (plan === null) return;
   try {
     const { values, ignored } = decodeHudContext(header, plan.allowed, plan.maxBytes);
@@ -97,7 +86,7 @@ export function readPropagatedContext(invocation: Invocation, header: unknown): 
  * server what `keepReceivedMetadata` kept of the raw packet.
  */
 export function readPropagatedRpcContext(invocation: Invocation, rpcContext: unknown): void {
-  if (propagationPlanOf(invocation.runtime.options) === null) return;
+  if (invocation.runtime.propagation === null) return;
   let header: unknown;
   try {
     const getMetadata = (rpcContext as { getMetadata?: unknown } | undefined)?.getMetadata;

@@ -1,5 +1,6 @@
 import type { HudContextValue } from '../context/context-value.types.js';
 import { wellFormedText } from '../context/utf16.text.js';
+import { BAGGAGE_KEY } from '../hud.constants.js';
 
 /** The header (and RPC metadata key) that carries propagated context. */
 export const HUD_CONTEXT_HEADER = 'hud-context';
@@ -10,8 +11,6 @@ const JSON_PROPERTY = 'json';
 /** W3C baggage limits the number of list members; we never read more than this. */
 export const MAX_MEMBERS = 64;
 
-/** A W3C baggage key: an RFC 7230 token, less `%` (keys are never percent-decoded). */
-export const BAGGAGE_KEY = /^[A-Za-z0-9!#$&'*+.^_`|~-]+$/;
 
 export interface EncodedContext {
   header: string;

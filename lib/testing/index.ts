@@ -1,4 +1,4 @@
-// nestjs-hud/testing: helpers for the tests of apps that use nestjs-hud.
+// testing/: the nestjs-hud/testing subpath, helpers for the tests of apps that use nestjs-hud.
 export { HudTestingModule } from './hud-testing.module.js';
 export { runInInvocation } from './run-in-invocation.js';
 export type { RunInInvocationOptions } from './run-in-invocation.js';

@@ -1,6 +1,5 @@
 import type { HudInvocationKind } from '../context/context-value.types.js';
 import { runInvocation } from '../binding/invocation.runner.js';
-import { HudForensics } from '../forensics/hud-forensics.js';
 import { resolveHudOptions } from '../hud-options.resolver.js';
 import { getActiveRuntime, HudRuntime } from '../hud.runtime.js';
 
@@ -25,7 +24,7 @@ function runtimeFor(options: RunInInvocationOptions): HudRuntime {
   if (active !== undefined) return active;
   if (detached === undefined) {
     const resolved = resolveHudOptions({});
-    detached = new HudRuntime(resolved, new HudForensics(resolved, []));
+    detached = new HudRuntime(resolved, []);
   }
   return detached;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { appendBreadcrumb, breadcrumbsInOrder, cutMessage } from '../../lib/context/breadcrumb.buffer.js';
 import type { Invocation } from '../../lib/context/invocation.js';
-import { HudBreadcrumbsOptions } from '../../lib/hud-breadcrumbs.options.js';
+import { HudBreadcrumbsOptions } from '../../lib/options/hud-breadcrumbs.options.js';
 
 const invocation = () => ({ startedAtMs: performance.now(), breadcrumbs: undefined, breadcrumbsDropped: 0 }) as unknown as Invocation;
 

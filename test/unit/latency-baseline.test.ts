@@ -4,7 +4,7 @@ import { LatencyBaselines, MAX_LATENCY_NAMES } from '../../lib/analysis/latency/
 import { LatencyWindow, REFRESH_MS, SUB_WINDOWS } from '../../lib/analysis/latency/latency.window.js';
 import { judgeSlowness } from '../../lib/analysis/latency/slowness.judge.js';
 import type { Invocation } from '../../lib/context/invocation.js';
-import { HudSlowBaselineOptions } from '../../lib/hud-slow-baseline.options.js';
+import { HudSlowBaselineOptions } from '../../lib/options/hud-slow-baseline.options.js';
 import { seededRandom } from '../reliability/support/random.js';
 
 const defaults = () => new HudSlowBaselineOptions();

@@ -1,6 +1,7 @@
+// analysis/latency/: each invocation name's recent latencies (DDSketch windows) and the slowness rule they give.
 import { LRUCache } from 'lru-cache';
 import type { HudInvocationKind } from '../../context/context-value.types.js';
-import type { HudSlowBaselineOptions } from '../../hud-slow-baseline.options.js';
+import type { HudSlowBaselineOptions } from '../../options/hud-slow-baseline.options.js';
 import type { HudLatencyReport } from './hud-latency-report.interface.js';
 import { LatencyWindow } from './latency.window.js';
 

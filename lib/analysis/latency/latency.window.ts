@@ -1,6 +1,6 @@
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import type { HudInvocationKind } from '../../context/context-value.types.js';
-import type { HudSlowBaselineOptions } from '../../hud-slow-baseline.options.js';
+import type { HudSlowBaselineOptions } from '../../options/hud-slow-baseline.options.js';
 
 /** The window slides in steps of `windowMs / SUB_WINDOWS`. */
 export const SUB_WINDOWS = 5;

@@ -1,7 +1,8 @@
+// analysis/suspects/: per-name context value counters and the scoring of values over-represented among failures.
 import { LRUCache } from 'lru-cache';
 import type { HudContextValue, HudInvocationKind } from '../../context/context-value.types.js';
 import type { HudSuspectFilter, HudSuspectReport } from './hud-suspect-report.interface.js';
-import type { HudSuspectsOptions } from './hud-suspects.options.js';
+import type { HudSuspectsOptions } from '../../options/hud-suspects.options.js';
 import { type KeyPolicy, NameCounters } from './name.counters.js';
 import { scoreValues, type ValueCounts } from './suspect.scorer.js';
 import { COUNTERS, OUTCOME_FAILING, OUTCOME_SLOW, type Outcome } from './value.table.js';

@@ -47,7 +47,7 @@ function wrapVersionFilter(adapter: unknown, runtime: HudRuntime): void {
       try {
         setRouteVersion(req, routeVersionLabel(version, options, req));
       } catch (error) {
-        runtime.warnOnce('route-version', `could not read the version of a request: ${String(error)}`);
+        runtime.notes.warn('route-version', `could not read the version of a request: ${String(error)}`);
       }
       if (next === undefined) return handler.call(this, req, res);
       // passed on to another route (a host filter): that one names the request

@@ -1,8 +1,8 @@
 import type { OnModuleInit } from '@nestjs/common';
 import type { DiscoveryService } from '@nestjs/core';
 import type { HudRuntime } from '../../hud.runtime.js';
-import { isInvocationWrapper, wrapMethodAsInvocation, type InvocationNaming } from '../hud-invocation.decorator.js';
-import { registerInstanceRuntime } from '../instance-runtime.registry.js';
+import { isInvocationWrapper, wrapMethodAsInvocation, type InvocationNaming } from './method-invocation.wrapper.js';
+import { registerInstanceRuntime } from '../handlers/instance-runtime.registry.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 

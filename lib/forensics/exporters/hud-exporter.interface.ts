@@ -1,3 +1,4 @@
+// forensics/exporters/: where records go: the exporter interface and the logger, memory and NDJSON file exporters.
 import type { ForensicsRecord } from '../forensics-record.interface.js';
 
 /**

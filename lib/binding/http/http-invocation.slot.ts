@@ -1,4 +1,4 @@
-import type { Invocation } from '../context/invocation.js';
+import type { Invocation } from '../../context/invocation.js';
 
 /**
  * Where the invocation of an HTTP request is kept: on the raw response (Node's
@@ -31,7 +31,7 @@ export function invocationOfResponse(response: unknown): Invocation | undefined 
  */
 export function discardInvocationOf(response: unknown): void {
   const invocation = invocationOfResponse(response);
-  if (invocation !== undefined) invocation.closed = true;
+  invocation?.discard();
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isObservable, tap } from 'rxjs';
-import { HUD_ROUTE_HANDLER_WRAPPED } from '../hud.constants.js';
-import { currentInvocation } from '../context/invocation.storage.js';
-import type { Invocation } from '../context/invocation.js';
+import { HUD_ROUTE_HANDLER_WRAPPED } from '../../hud.constants.js';
+import { currentInvocation } from '../../context/invocation.storage.js';
+import type { Invocation } from '../../context/invocation.js';
 import { HandlerExecutionContext } from './handler-execution-context.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
 import { copyMethodMetadata } from './method-metadata.js';
@@ -20,7 +20,7 @@ function isStreamableFile(value: unknown): value is { getStream(): unknown } {
 function noteBody<T>(value: T): T {
   if (isStreamableFile(value)) {
     const invocation = currentInvocation();
-    if (invocation !== undefined) invocation.bodyStream = value.getStream();
+    if (invocation?.exchange !== undefined) invocation.exchange.bodyStream = value.getStream();
   }
   return value;
 }
@@ -58,7 +58,7 @@ export function wrapRouteHandler(controller: Function, methodName: string): void
       applyHandlerMetadata(
         invocation,
         metadata,
-        () => new HandlerExecutionContext([invocation.request, invocation.response], controller as never, wrapped),
+        () => new HandlerExecutionContext([invocation.exchange?.request, invocation.exchange?.response], controller as never, wrapped),
       );
     }
     let result: unknown;

@@ -1,7 +1,8 @@
+// binding/ws/: each WebSocket message a gateway handles becomes an invocation.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { HudRuntime } from '../hud.runtime.js';
-import { runHandlerCall } from './handler-result.settler.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { runInvocation } from '../invocation.runner.js';
 import { wsMessageName } from './ws.naming.js';
 
 /** One `@SubscribeMessage` handler as Nest hands it to the adapter, per connection. */
@@ -73,6 +74,6 @@ function wrapWsHandler(runtime: HudRuntime, callback: MessageMapping['callback']
   if (typeof callback !== 'function') return callback;
   return function (this: unknown, ...args: unknown[]): unknown {
     const invocation = runtime.startInvocation('ws', name);
-    return runHandlerCall(runtime, invocation, () => callback.apply(this, args));
+    return runInvocation(runtime, invocation, () => callback.apply(this, args), true);
   };
 }

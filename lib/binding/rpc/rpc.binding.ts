@@ -1,12 +1,12 @@
+// binding/rpc/: each message a microservice server (TCP, Redis, NATS, MQTT, gRPC, custom) hands to a handler becomes an invocation.
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Observable, Subscription } from 'rxjs';
-import { HudRuntime } from '../hud.runtime.js';
-import { propagationPlanOf } from '../propagation/context.propagation.js';
-import { keepReceivedMetadata } from '../propagation/packet-metadata.fallback.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { keepReceivedMetadata } from '../../propagation/packet-metadata.fallback.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
-import { grpcRouteName } from './rpc/grpc-method.name.js';
+import { grpcRouteName } from './grpc-method.name.js';
 
 /** What nestjs-hud needs of a microservice server; Nest's `Server` base class has it all. */
 interface MessageServer {
@@ -15,7 +15,11 @@ interface MessageServer {
   addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: object): void;
 }
 
-/** Where Nest announces each microservice server it creates (`ModulesContainer`, Nest 10+). */
+/**
+ * Where Nest announces each microservice server it creates (`ModulesContainer`, Nest 10+).
+ * The one reason this binding needs the container: servers are not providers, so
+ * `DiscoveryService` never sees them, and their handler maps are only reachable here.
+ */
 interface RpcTargetSource {
   getRpcTargetRegistry(): Observable<unknown>;
 }
@@ -56,7 +60,7 @@ export class RpcBinding implements OnApplicationShutdown {
       try {
         instrumentServer(runtime, target);
       } catch (error) {
-        runtime.warnOnce('rpc-instrument', `could not bind a microservice server's handlers: ${String(error)}`);
+        runtime.notes.warn('rpc-instrument', `could not bind a microservice server's handlers: ${String(error)}`);
       }
     });
   }
@@ -73,7 +77,7 @@ function instrumentServer(runtime: HudRuntime, target: unknown): void {
   Object.defineProperty(server, INSTRUMENTED, { value: true });
   const transport = transportName(server);
   // Nest 11's TcpContext has no getMetadata(): keep the propagated context off the raw packet
-  if (transport === 'TCP' && propagationPlanOf(runtime.options) !== null) keepReceivedMetadata(server);
+  if (transport === 'TCP' && runtime.propagation !== null) keepReceivedMetadata(server);
 
   const wrapRegisteredHandlers = (): void => {
     const handlers = server.getHandlers();

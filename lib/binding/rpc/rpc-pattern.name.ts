@@ -1,4 +1,4 @@
-import { grpcMethodName } from './rpc/grpc-method.name.js';
+import { grpcMethodName } from './grpc-method.name.js';
 
 /**
  * Names of Nest's built-in transports, indexed by the value of the `Transport` enum of
@@ -50,4 +50,26 @@ export function transportName(server: { transportId?: unknown; constructor?: { n
   if (typeof id === 'symbol') return id.description;
   const className = server.constructor?.name;
   return className && className !== 'Object' ? className : undefined;
+}
+
+/** The transport each of Nest's message contexts belongs to (`TcpContext`...), by class name. */
+const TRANSPORT_OF_CONTEXT: Readonly<Record<string, string>> = {
+  TcpContext: 'TCP',
+  RedisContext: 'REDIS',
+  NatsContext: 'NATS',
+  MqttContext: 'MQTT',
+  RmqContext: 'RMQ',
+  KafkaContext: 'KAFKA',
+  // a gRPC handler's second argument is the call's Metadata
+  Metadata: 'GRPC',
+};
+
+/**
+ * The transport of a message, as records show it, read from its context (the handler's
+ * second argument) where the server cannot be seen: one of Nest's transports, else `undefined`.
+ */
+export function transportOfRpcContext(rpcContext: unknown): string | undefined {
+  if (rpcContext === null || typeof rpcContext !== 'object') return undefined;
+  const className = (rpcContext as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof className === 'string' && Object.hasOwn(TRANSPORT_OF_CONTEXT, className) ? TRANSPORT_OF_CONTEXT[className] : undefined;
 }

@@ -1,5 +1,5 @@
 import { Catch, type ExceptionFilter } from '@nestjs/common';
-import { currentInvocation } from '../context/invocation.storage.js';
+import { currentInvocation } from '../../context/invocation.storage.js';
 
 /**
  * An exception type no exception is ever an instance of. Nest asks each filter's `@Catch()`

@@ -1,4 +1,4 @@
-import type { InvocationDetails } from '../context/invocation.js';
+import type { InvocationDetails } from '../../context/invocation.js';
 
 /** The fields of a BullMQ `Job` nestjs-hud reads; the package itself is never imported. */
 interface BullMqJobLike {

@@ -1,8 +1,8 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { ExceptionsHandler } from '@nestjs/core/exceptions/exceptions-handler.js';
-import { currentInvocation } from '../context/invocation.storage.js';
-import { noteHandledByAppFilter } from '../forensics/app-filter.errors.js';
-import type { Invocation } from '../context/invocation.js';
+import { currentInvocation } from '../../context/invocation.storage.js';
+import { noteHandledByAppFilter } from '../../forensics/app-filter.errors.js';
+import type { Invocation } from '../../context/invocation.js';
 import { invocationOfResponse, lateAnswerGiven } from './http-invocation.slot.js';
 
 type Next = (this: unknown, exception: unknown, host: ArgumentsHost) => unknown;

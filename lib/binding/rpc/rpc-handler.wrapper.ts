@@ -1,8 +1,7 @@
 import { isObservable } from 'rxjs';
-import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
-import type { HudRuntime } from '../hud.runtime.js';
-import { runHandlerCall } from './handler-result.settler.js';
-import { requestStreamWithin } from './rpc/request-stream.binding.js';
+import type { HudRuntime } from '../../hud.runtime.js';
+import { runInvocation, startRpcInvocation } from '../invocation.runner.js';
+import { requestStreamWithin } from './request-stream.binding.js';
 
 /**
  * A handler as a Nest microservice server keeps it: called with `(data, context)`, it
@@ -37,14 +36,11 @@ export function wrapMessageHandler(
   name: string,
   transport: string | undefined,
 ): MessageHandler {
-  const rpc = transport === undefined ? { pattern: name } : { pattern: name, transport };
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const invocation = runtime.startInvocation('rpc', name);
-    invocation.details.rpc = { ...rpc };
-    readPropagatedRpcContext(invocation, args[1]); // (data, context)
+    const invocation = startRpcInvocation(runtime, name, transport, args[1]); // (data, context)
     // a gRPC request stream (@GrpcStreamMethod): its messages arrive outside the invocation
     if (isObservable(args[0])) args[0] = requestStreamWithin(invocation, args[0]);
-    return runHandlerCall(runtime, invocation, () => original.apply(this, args));
+    return runInvocation(runtime, invocation, () => original.apply(this, args), true);
   } as MessageHandler;
 
   Object.defineProperties(wrapper, {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { HudRuntime } from '../hud.runtime.js';
-import { DiscoveredJobBinding, type JobMethod } from './jobs/discovered-job.binding.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { DiscoveredJobBinding, type JobMethod } from './discovered-job.binding.js';
 
 /** Written by `@Processor()` of `@nestjs/bullmq` on the processor class (read by key: no import). */
 const BULLMQ_PROCESSOR_METADATA = 'bullmq:processor_metadata';

@@ -1,4 +1,4 @@
-import { getActiveRuntime, type HudRuntime } from '../hud.runtime.js';
+import { getActiveRuntime, type HudRuntime } from '../../hud.runtime.js';
 
 /**
  * Which HudModule an object belongs to, for wrapped methods that run on it. A class's

@@ -1,8 +1,9 @@
+// binding/handlers/: what is attached to the app's handler classes: route wrappers, the interceptor, @SetHudContext/@HudSlowThreshold metadata.
 import { Injectable } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
-import { HudRuntime } from '../hud.runtime.js';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { HudRuntime } from '../../hud.runtime.js';
 import { HudInterceptor } from './hud.interceptor.js';
-import { NEST_INTERCEPTORS_METADATA, NEST_METHOD_METADATA, NEST_PATH_METADATA } from '../hud.constants.js';
+import { NEST_INTERCEPTORS_METADATA, NEST_METHOD_METADATA, NEST_PATH_METADATA } from '../../hud.constants.js';
 import { wrapRouteHandler } from './route-handler.wrapper.js';
 
 /** Method metadata of handlers that are not HTTP routes: RPC patterns, WS messages, GraphQL resolvers. */
@@ -12,18 +13,6 @@ const NON_HTTP_HANDLER_METADATA = [
   'graphql:resolver_type',
   'graphql:resolve_property',
 ];
-
-function methodNamesOf(prototype: object): string[] {
-  const names = new Set<string>();
-  for (let p = prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    for (const name of Object.getOwnPropertyNames(p)) {
-      if (name === 'constructor') continue;
-      const descriptor = Object.getOwnPropertyDescriptor(p, name);
-      if (descriptor !== undefined && typeof descriptor.value === 'function') names.add(name);
-    }
-  }
-  return [...names];
-}
 
 function isHttpRoute(handler: Function): boolean {
   return Reflect.hasOwnMetadata(NEST_PATH_METADATA, handler) && Reflect.hasOwnMetadata(NEST_METHOD_METADATA, handler);
@@ -40,25 +29,22 @@ function isNonHttpHandler(handler: Function): boolean {
  * outermost class interceptor. Nothing else of the app is touched, and HTTP routes keep
  * Nest's fast path, free of any interceptor.
  */
-export function installHandlerBindings(modules: ModulesContainer, interceptor: HudInterceptor): void {
+export function installHandlerBindings(discovery: DiscoveryService, scanner: MetadataScanner, interceptor: HudInterceptor): void {
   const seen = new Set<Function>();
-  for (const moduleRef of modules.values()) {
-    const controllers = [...moduleRef.controllers.values()].map((wrapper) => wrapper.metatype);
-    const providers = [...moduleRef.providers.values()].map((wrapper) => wrapper.metatype);
-    for (const [metatype, isController] of [
-      ...controllers.map((m) => [m, true] as const),
-      ...providers.map((m) => [m, false] as const),
-    ]) {
-      if (typeof metatype !== 'function' || seen.has(metatype) || metatype.prototype === undefined) continue;
-      seen.add(metatype);
-      installOn(metatype, isController, interceptor);
-    }
+  const classes = [
+    ...discovery.getControllers().map((wrapper) => [wrapper.metatype, true] as const),
+    ...discovery.getProviders().map((wrapper) => [wrapper.metatype, false] as const),
+  ];
+  for (const [metatype, isController] of classes) {
+    if (typeof metatype !== 'function' || seen.has(metatype) || metatype.prototype === undefined) continue;
+    seen.add(metatype);
+    installOn(metatype, isController, scanner.getAllMethodNames(metatype.prototype), interceptor);
   }
 }
 
-function installOn(metatype: Function, isController: boolean, interceptor: HudInterceptor): void {
+function installOn(metatype: Function, isController: boolean, methodNames: readonly string[], interceptor: HudInterceptor): void {
   let hasNonHttpHandlers = false;
-  for (const name of methodNamesOf(metatype.prototype)) {
+  for (const name of methodNames) {
     const handler = metatype.prototype[name] as Function;
     if (isController && isHttpRoute(handler)) wrapRouteHandler(metatype, name);
     else if (isNonHttpHandler(handler)) hasNonHttpHandlers = true;
@@ -78,7 +64,7 @@ function installOn(metatype: Function, isController: boolean, interceptor: HudIn
  */
 @Injectable()
 export class HandlerBinding {
-  constructor(modules: ModulesContainer, runtime: HudRuntime) {
-    if (runtime.options.enabled) installHandlerBindings(modules, new HudInterceptor(runtime));
+  constructor(discovery: DiscoveryService, scanner: MetadataScanner, runtime: HudRuntime) {
+    if (runtime.options.enabled) installHandlerBindings(discovery, scanner, new HudInterceptor(runtime));
   }
 }

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Attributes, Span, SpanContext, Tracer } from '@opentelemetry/api';
-import { loadOpenTelemetryApi, type OpenTelemetryApi } from '../../opentelemetry/opentelemetry-api.loader.js';
-import { spanOf } from '../../opentelemetry/span.registry.js';
-import type { ForensicsRecord } from '../forensics-record.interface.js';
-import type { HudExporter } from './hud-exporter.interface.js';
+import { loadOpenTelemetryApi, type OpenTelemetryApi } from './opentelemetry-api.loader.js';
+import { spanOf } from './span.registry.js';
+import { HudNotes } from '../hud.notes.js';
+import type { ForensicsRecord } from '../forensics/forensics-record.interface.js';
+import type { HudExporter } from '../forensics/exporters/hud-exporter.interface.js';
 
 /** Name of the span event, and prefix of the span name, that carry a record. */
 export const HUD_FORENSICS_EVENT = 'hud.forensics';
@@ -54,18 +55,14 @@ function recordAttributes(record: ForensicsRecord): Attributes {
  * @publicApi
  */
 export class OpenTelemetryExporter implements HudExporter {
-  private readonly logger = new Logger('HudForensics');
-  private warnedMissing = false;
+  private readonly notes = new HudNotes(new Logger('HudForensics'));
 
   constructor(private readonly options: OpenTelemetryExporterOptions = {}) {}
 
   async export(records: readonly ForensicsRecord[]): Promise<void> {
     const api = await loadOpenTelemetryApi();
     if (api === undefined) {
-      if (!this.warnedMissing) {
-        this.warnedMissing = true;
-        this.logger.warn('OpenTelemetryExporter: @opentelemetry/api is not installed; records are not sent to OpenTelemetry');
-      }
+      this.notes.warn('api', 'OpenTelemetryExporter: @opentelemetry/api is not installed; records are not sent to OpenTelemetry');
       return;
     }
     const tracer = api.trace.getTracer(this.options.tracerName ?? 'nestjs-hud');

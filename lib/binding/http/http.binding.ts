@@ -1,12 +1,13 @@
+// binding/http/: an HTTP request (Express or Fastify, GraphQL over HTTP) becomes an invocation from the adapter hook to the response.
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { invocationStorage } from '../context/invocation.storage.js';
-import type { Invocation } from '../context/invocation.js';
-import { writeContext } from '../context/context.writer.js';
-import { HudRuntime } from '../hud.runtime.js';
-import { propagationPlanOf, readPropagatedContext } from '../propagation/context.propagation.js';
-import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
-import { inspectorPaths } from '../inspector/inspector.paths.js';
+import { invocationStorage } from '../../context/invocation.storage.js';
+import type { Invocation } from '../../context/invocation.js';
+import { writeContext } from '../../context/context.writer.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { readPropagatedContext } from '../../propagation/context.propagation.js';
+import { HUD_CONTEXT_HEADER } from '../../propagation/hud-context.codec.js';
+import { inspectorPaths } from '../../inspector/inspector.paths.js';
 import { attachInvocation, rawResponseOf } from './http-invocation.slot.js';
 import { HttpResponseCompleter, nameOf, pathOf } from './http-response.completer.js';
 import { observeHttpExceptions } from './exceptions-handler.observer.js';
@@ -73,18 +74,17 @@ export class HttpBinding implements OnApplicationBootstrap {
   private requestStarter(isFastify: boolean, completer: HttpResponseCompleter): (req: any, res: any) => Invocation {
     const runtime = this.runtime;
     // One resolver per binding, not a closure per request: the name is read off the request.
-    const resolveName = (invocation: Invocation) => nameOf(invocation.request, isFastify);
+    const resolveName = (invocation: Invocation) => nameOf(invocation.exchange?.request, isFastify);
     const fromHeaders = Object.entries(runtime.options.fromHeaders ?? {}).map(
       ([key, header]) => [key, header.toLowerCase()] as const,
     );
-    const propagates = propagationPlanOf(runtime.options) !== null;
+    const propagates = runtime.propagation !== null;
     return (req, res) => {
       const invocation = runtime.startInvocation('http', '');
       const rawResponse = isFastify ? rawResponseOf(res) : res;
       attachInvocation(rawResponse, invocation);
       rawResponse.on('close', completer.onClose);
-      invocation.request = req;
-      invocation.response = res;
+      invocation.exchange = { request: req, response: res };
       invocation.nameResolver = resolveName;
       // propagated first: the service's own fromHeaders win over what an upstream sent
       if (propagates) readPropagatedContext(invocation, req.headers[HUD_CONTEXT_HEADER]);
@@ -96,7 +96,7 @@ export class HttpBinding implements OnApplicationBootstrap {
           writeContext(invocation, values);
         } catch (error) {
           // strict mode: a bad header must not fail the request; it is reported instead
-          runtime.warnOnce(`fromHeaders:${String(error)}`, `fromHeaders: ${String(error)}`);
+          runtime.notes.warn(`fromHeaders:${String(error)}`, `fromHeaders: ${String(error)}`);
         }
       }
       return invocation;

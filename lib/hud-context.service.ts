@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { runInvocation } from '../binding/invocation.runner.js';
-import { HudRuntime } from '../hud.runtime.js';
-import { outboundHudContext } from '../propagation/context.propagation.js';
-import { HUD_CONTEXT_HEADER } from '../propagation/hud-context.codec.js';
-import type { HudContextInput, HudContextValue, HudInvocationInfo } from './context-value.types.js';
-import { writeContext, writeContextEntry } from './context.writer.js';
-import type { HudContextHandle } from './hud-context-handle.interface.js';
-import { addBreadcrumbTo } from './add-breadcrumb.js';
-import { markFailed } from './set-failure.js';
-import { currentInvocation } from './invocation.storage.js';
-import { copyOfContext, noteOutsideInvocation } from './set-context.js';
+import { runInvocation } from './binding/invocation.runner.js';
+import { HudRuntime } from './hud.runtime.js';
+import { outboundHudContext } from './propagation/context.propagation.js';
+import { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
+import type { HudContextInput, HudContextValue, HudInvocationInfo } from './context/context-value.types.js';
+import { writeContext, writeContextEntry } from './context/context.writer.js';
+import type { HudContextHandle } from './context/hud-context-handle.interface.js';
+import { addBreadcrumbTo } from './context/add-breadcrumb.js';
+import { markFailed } from './context/set-failure.js';
+import { currentInvocation } from './context/invocation.storage.js';
+import { copyOfContext, noteOutsideInvocation } from './context/set-context.js';
 
 /**
  * The current invocation's context, injectable anywhere. It behaves as if request-scoped

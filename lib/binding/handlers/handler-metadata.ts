@@ -1,8 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { HUD_SET_CONTEXT_METADATA, HUD_SLOW_THRESHOLD_METADATA } from '../hud.constants.js';
-import type { HudContextInput } from '../context/context-value.types.js';
-import { writeContext } from '../context/context.writer.js';
-import type { Invocation } from '../context/invocation.js';
+import { HUD_SET_CONTEXT_METADATA, HUD_SLOW_THRESHOLD_METADATA } from '../../hud.constants.js';
+import type { HudContextInput } from '../../context/context-value.types.js';
+import { writeContext } from '../../context/context.writer.js';
+import type { Invocation } from '../../context/invocation.js';
 
 /** What `@SetHudContext()` stores: static values, or a function of the ExecutionContext. */
 export type SetHudContextSource =
@@ -53,7 +53,7 @@ export function applyHandlerMetadata(
       writeContext(invocation, typeof source === 'function' ? source(executionContext()) : source);
     } catch (error) {
       // A throwing @SetHudContext function (or a strict-mode rejection) is reported, never raised.
-      invocation.runtime.warnOnce(`set-hud-context:${metadata.label}:${String(error)}`, `@SetHudContext on ${metadata.label}: ${String(error)}`);
+      invocation.runtime.notes.warn(`set-hud-context:${metadata.label}:${String(error)}`, `@SetHudContext on ${metadata.label}: ${String(error)}`);
     }
   }
 }

@@ -1,7 +1,7 @@
-import type { Invocation } from '../context/invocation.js';
-import type { HudRuntime } from '../hud.runtime.js';
+import type { Invocation } from '../../context/invocation.js';
+import type { HudRuntime } from '../../hud.runtime.js';
 import { awaitLateAnswer, invocationOfResponse } from './http-invocation.slot.js';
-import { routeVersionSuffix } from './http/route-version.label.js';
+import { routeVersionSuffix } from './route-version.label.js';
 
 export function pathOf(url: string | undefined): string {
   if (url === undefined) return '';
@@ -64,8 +64,8 @@ export class HttpResponseCompleter {
 
   private complete(invocation: Invocation, aborted: boolean): void {
     if (invocation.closed) return;
-    const req: any = invocation.request;
-    const res: any = invocation.response;
+    const req: any = invocation.exchange?.request;
+    const res: any = invocation.exchange?.response;
     // a GraphQL operation re-labelled the invocation with its own name: keep it
     if (invocation.kind === 'http') invocation.name = nameOf(req, this.isFastify);
     invocation.nameResolver = undefined;
@@ -87,6 +87,6 @@ export class HttpResponseCompleter {
  * connection) without the error reaching any exception filter, so it is noted here.
  */
 function noteBodyStreamError(invocation: Invocation): void {
-  const errored: unknown = (invocation.bodyStream as { errored?: unknown } | undefined)?.errored;
+  const errored: unknown = (invocation.exchange?.bodyStream as { errored?: unknown } | undefined)?.errored;
   if (errored != null) invocation.noteError(errored);
 }

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { Invocation } from '../context/invocation.js';
-import { cutText } from '../context/utf16.text.js';
+import type { Invocation } from '../../context/invocation.js';
+import { cutText } from '../../context/utf16.text.js';
 
 /** Longest operation name kept: the client chooses it, and names are kept (rate limit, records). */
 export const MAX_OPERATION_NAME_LENGTH = 100;

@@ -1,15 +1,14 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { defer, tap, type Observable } from 'rxjs';
-import type { HudInvocationKind } from '../context/context-value.types.js';
-import { currentInvocation } from '../context/invocation.storage.js';
-import type { Invocation } from '../context/invocation.js';
-import { HudRuntime } from '../hud.runtime.js';
-import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
-import { graphqlOperationName, labelAsGraphqlInvocation } from './graphql.naming.js';
+import type { HudInvocationKind } from '../../context/context-value.types.js';
+import { currentInvocation } from '../../context/invocation.storage.js';
+import type { Invocation } from '../../context/invocation.js';
+import { HudRuntime } from '../../hud.runtime.js';
+import { graphqlOperationName, labelAsGraphqlInvocation } from '../http/graphql.naming.js';
 import { applyHandlerMetadata, handlerMetadataOf } from './handler-metadata.js';
-import { streamWithin } from './handler-result.settler.js';
-import { patternName } from './rpc-pattern.name.js';
-import { wsInvocationName } from './ws.naming.js';
+import { startRpcInvocation, streamWithin } from '../invocation.runner.js';
+import { patternName, transportOfRpcContext } from '../rpc/rpc-pattern.name.js';
+import { wsInvocationName } from '../ws/ws.naming.js';
 
 /** Where `@MessagePattern` / `@EventPattern` keep their patterns (`@nestjs/microservices`). */
 const PATTERN_METADATA = 'microservices:pattern';
@@ -43,10 +42,12 @@ export class HudInterceptor implements NestInterceptor {
     }
     const kind = KIND_OF_CONTEXT[context.getType()];
     if (kind === undefined) return next.handle();
-    const started = this.runtime.startInvocation(kind, this.nameOf(context));
+    let started: Invocation;
     if (kind === 'rpc') {
-      started.details.rpc = { pattern: started.name };
-      readPropagatedRpcContext(started, context.switchToRpc().getContext());
+      const rpcContext = context.switchToRpc().getContext();
+      started = startRpcInvocation(this.runtime, this.nameOf(context), transportOfRpcContext(rpcContext), rpcContext);
+    } else {
+      started = this.runtime.startInvocation(kind, this.nameOf(context));
     }
     return this.runAsInvocation(started, context, next);
   }
