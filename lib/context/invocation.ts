@@ -6,6 +6,18 @@ import type { HudContextProblem, HudContextValue, HudInvocationInfo, HudInvocati
 import type { HudBreadcrumb } from './hud-breadcrumb.interface.js';
 import type { LatencyVerdict } from '../analysis/latency/latency-verdict.interface.js';
 
+/**
+ * Counts microtask checkpoints that followed a completion, so "a microtask after it closed"
+ * needs no closure per invocation: a completion notes the current epoch and asks for one
+ * shared bump; every completion of the same synchronous run shares that one microtask.
+ */
+let releaseEpoch = 0;
+let bumpQueued = false;
+function bumpReleaseEpoch(): void {
+  releaseEpoch++;
+  bumpQueued = false;
+}
+
 /** Transport details a record carries, filled by the binding that started the invocation. */
 export interface InvocationDetails {
   http?: { method: string; route: string; url: string; statusCode: number; aborted?: boolean };
@@ -69,7 +81,8 @@ export class Invocation {
   /** What only an HTTP invocation has, kept by the HTTP binding; `undefined` for the others. */
   exchange: HttpExchange | undefined;
   private isClosed = false;
-  private isReleased = false;
+  /** The release epoch when it closed (see `released`). */
+  private closedInEpoch = -1;
   /** When the work started: `Date.now()` and `performance.now()`. */
   readonly startedAt: number;
   readonly startedAtMs: number;
@@ -115,7 +128,7 @@ export class Invocation {
    * the invocation, so a timer the handler left behind logs without its context.
    */
   get released(): boolean {
-    return this.isReleased;
+    return this.isClosed && this.closedInEpoch !== releaseEpoch;
   }
 
   /** How long the work took, known once it is closed. */
@@ -132,7 +145,11 @@ export class Invocation {
     if (this.isClosed) return false;
     this.isClosed = true;
     this.duration = nowMs - this.startedAtMs;
-    queueMicrotask(() => (this.isReleased = true));
+    this.closedInEpoch = releaseEpoch;
+    if (!bumpQueued) {
+      bumpQueued = true;
+      queueMicrotask(bumpReleaseEpoch);
+    }
     return true;
   }
 
