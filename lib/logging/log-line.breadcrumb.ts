@@ -17,6 +17,23 @@ export const loggingState: { depth: number } = ((globalThis as Record<symbol, un
 const OWN_CONTEXTS: ReadonlySet<string> = new Set(['Hud', 'HudForensics', 'HudInspector']);
 
 /**
+ * One frozen `{ context }` per logger context, shared by every line of that logger (a record
+ * copies breadcrumb data when it is built), so a line allocates one object, not two. Bounded:
+ * past `MAX_SHARED_CONTEXTS` distinct contexts a line gets its own object.
+ */
+const MAX_SHARED_CONTEXTS = 256;
+const contextData = new Map<string, Readonly<{ context: string }>>();
+
+function dataOf(context: string): Readonly<{ context: string }> {
+  let data = contextData.get(context);
+  if (data === undefined) {
+    data = Object.freeze({ context });
+    if (contextData.size < MAX_SHARED_CONTEXTS) contextData.set(context, data);
+  }
+  return data;
+}
+
+/**
  * A log message as breadcrumb text, never running user code beyond what serialising does:
  * a lazy message function is not called (the logger calls it), an object is JSON.
  */
@@ -41,7 +58,7 @@ export function noteLogLine(invocation: Invocation, level: string, message: unkn
     if (invocation.closed || (context !== undefined && OWN_CONTEXTS.has(context))) return;
     const settings = invocation.runtime.options.breadcrumbs;
     if (settings === false || !settings.logger || !(settings.levels as readonly string[]).includes(level)) return;
-    appendBreadcrumb(invocation, settings, level, textOf(message), context === undefined ? undefined : { context });
+    appendBreadcrumb(invocation, settings, level, textOf(message), context === undefined ? undefined : dataOf(context));
   } catch {
     // a message whose serialisation throws in an unexpected way: the line is still logged
   }
