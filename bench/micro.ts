@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import { getContext, HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
@@ -108,6 +109,26 @@ export async function runMicro(): Promise<MicroResult[]> {
     { logger: false },
   );
   const hudNoSuspects = noSuspects.get(HudContextService);
+  const noBaseline = await NestFactory.createApplicationContext(
+    HudModule.forRoot({ exporters: [memory], rateLimit: false, slowThresholdMs: false, slowBaseline: false }),
+    { logger: false },
+  );
+  const hudNoBaseline = noBaseline.get(HudContextService);
+  const noBreadcrumbs = await NestFactory.createApplicationContext(
+    HudModule.forRoot({ exporters: [memory], rateLimit: false, slowThresholdMs: false, breadcrumbs: false }),
+    { logger: false },
+  );
+  const hudNoBreadcrumbs = noBreadcrumbs.get(HudContextService);
+  const NO_BASELINE = 'HudContextService.run + setContext (3 keys), slowBaseline: false';
+  const NO_BREADCRUMBS = 'an invocation logging 3 Logger lines, breadcrumbs: false';
+  // Nest prints nothing here (logger: false): this is what a line costs nestjs-hud, not the printing
+  const logger = new Logger('Micro');
+  const logThree = () => {
+    setContext(values);
+    logger.log('cart priced');
+    logger.warn('payment gateway slow to answer, retrying once');
+    logger.log('order stored');
+  };
   const counters = new SuspectCounters(new HudSuspectsOptions(), () => false);
   const NO_SUSPECTS = 'HudContextService.run + setContext (3 keys), suspects: false';
   const sketch = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.02, binLimit: 256 });
@@ -159,6 +180,36 @@ export async function runMicro(): Promise<MicroResult[]> {
       iterations: N,
       batch: (n) => {
         for (let i = 0; i < n; i++) hud.run('micro', () => setContext(values));
+      },
+    },
+    {
+      name: NO_BASELINE,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hudNoBaseline.run('micro', () => setContext(values));
+      },
+    },
+    {
+      name: 'HudContextService.run + setContext (3 keys), slowBaseline on (default)',
+      floor: NO_BASELINE,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hud.run('micro', () => setContext(values));
+      },
+    },
+    {
+      name: NO_BREADCRUMBS,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hudNoBreadcrumbs.run('micro', logThree);
+      },
+    },
+    {
+      name: 'an invocation logging 3 Logger lines, breadcrumbs on (default)',
+      floor: NO_BREADCRUMBS,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hud.run('micro', logThree);
       },
     },
     {
@@ -244,6 +295,8 @@ export async function runMicro(): Promise<MicroResult[]> {
   const results = await timeAll(cases);
   await app.close();
   await noSuspects.close();
+  await noBaseline.close();
+  await noBreadcrumbs.close();
   if (sink === -1) console.log('unreachable');
   return results;
 }
