@@ -3,17 +3,10 @@ import { breadcrumbsInOrder } from '../context/breadcrumb.buffer.js';
 import type { HudContextValue } from '../context/context-value.types.js';
 import type { HudBreadcrumb } from '../context/hud-breadcrumb.interface.js';
 import type { Invocation } from '../context/invocation.js';
+import { describeThrown as safeString } from '../hud.notes.js';
 import { statusOf } from './failure.detector.js';
 import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
 import { REDACTED, Redactor } from './redactor.js';
-
-function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
 
 /**
  * Describes whatever was thrown: an Error, or a string, `null`, a frozen object... Never
