@@ -16,7 +16,10 @@ function routeOf(req: any, isFastify: boolean): string | undefined {
 
 /** `METHOD /route/:param`, the invocation name of a request; `GET /cats/:id (v2)` for a versioned route. */
 export function nameOf(req: any, isFastify: boolean): string {
-  const route = routeOf(req, isFastify);
+  return nameOfRoute(req, routeOf(req, isFastify));
+}
+
+function nameOfRoute(req: any, route: string | undefined): string {
   return route === undefined ? `${req.method} (no route)` : `${req.method} ${route}${routeVersionSuffix(req)}`;
 }
 
@@ -66,12 +69,13 @@ export class HttpResponseCompleter {
     if (invocation.closed) return;
     const req: any = invocation.exchange?.request;
     const res: any = invocation.exchange?.response;
+    const route = routeOf(req, this.isFastify);
     // a GraphQL operation re-labelled the invocation with its own name: keep it
-    if (invocation.kind === 'http') invocation.name = nameOf(req, this.isFastify);
+    if (invocation.kind === 'http') invocation.name = nameOfRoute(req, route);
     invocation.nameResolver = undefined;
     const http: NonNullable<Invocation['details']['http']> = {
       method: req.method,
-      route: routeOf(req, this.isFastify) ?? '',
+      route: route ?? '',
       url: urlOf(req, this.isFastify),
       statusCode: res.statusCode,
     };
