@@ -6,7 +6,7 @@ import { Controller, Get, Logger, Param } from '@nestjs/common';
 import { addBreadcrumb, HudForensics, HudModule, type ForensicsRecord, type HudExporter } from 'nestjs-hud';
 import { startHttpApp, type RunningApp } from '../support/http-app.js';
 import { LoopbackClient } from './support/http-client.js';
-import { collectGarbage, mapLimit } from './support/random.js';
+import { collectGarbage, mapLimit, serverConnectionsClosed } from './support/random.js';
 
 /**
  * 20,000 successful requests, each writing 3 log lines (two through Nest's Logger, one
@@ -94,6 +94,7 @@ describe('a successful invocation’s breadcrumbs leave no trace', () => {
     assert.equal(withBreadcrumbs, WARM_UP + REQUESTS, 'every request held its 3 breadcrumbs while it ran');
     assert.equal(exporter.count, 0, 'successful requests are not recorded');
     client.close(); // an idle keep-alive connection keeps its last invocation until it closes
+    await serverConnectionsClosed(running.app.getHttpServer());
     for (let round = 0; round < 20 && collected < registered; round++) await collectGarbage(1);
     assert.equal(collected, registered, `${registered - collected} invocations (and their breadcrumbs) still reachable`);
     const growth = heapAfter - heapBefore;

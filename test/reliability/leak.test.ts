@@ -7,7 +7,7 @@ import { Controller, Get, Module, Param } from '@nestjs/common';
 import { HudContextService, HudForensics, HudModule, setContext, type ForensicsRecord, type HudExporter } from 'nestjs-hud';
 import { startHttpApp, type RunningApp } from '../support/http-app.js';
 import { LoopbackClient } from './support/http-client.js';
-import { collectGarbage, mapLimit } from './support/random.js';
+import { collectGarbage, mapLimit, serverConnectionsClosed } from './support/random.js';
 
 /**
  * 100,000 invocations through HudContextService.run() (sync, async and failing ones, which
@@ -138,6 +138,7 @@ describe('no leak after 100,000 invocations', () => {
     // carries the async context it was created in. So at most one invocation per open
     // connection, released once the connection is reused or closed, as here.
     client.close();
+    await serverConnectionsClosed(running.app.getHttpServer());
     for (let round = 0; round < 20 && collected < registered; round++) await collectGarbage(1);
 
     assert.equal(registered, 5_000 + JOBS + REQUESTS);

@@ -39,3 +39,17 @@ export async function collectGarbage(rounds = 3): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Waits (at most `timeoutMs`) until `server` has no open connection. A client closing its
+ * keep-alive sockets is seen by the server a little later, and an idle connection keeps the
+ * last invocation that used it until then: a leak check counts only after that.
+ */
+export async function serverConnectionsClosed(server: import('node:net').Server, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
+    if (open === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
