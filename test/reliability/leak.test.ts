@@ -7,7 +7,7 @@ import { Controller, Get, Module, Param } from '@nestjs/common';
 import { HudContextService, HudForensics, HudModule, setContext, type ForensicsRecord, type HudExporter } from 'nestjs-hud';
 import { startHttpApp, type RunningApp } from '../support/http-app.js';
 import { LoopbackClient } from './support/http-client.js';
-import { collectGarbage, mapLimit, serverConnectionsClosed } from './support/random.js';
+import { collectGarbage, collectUntil, mapLimit, serverConnectionsClosed } from './support/random.js';
 
 /**
  * 100,000 invocations through HudContextService.run() (sync, async and failing ones, which
@@ -139,7 +139,7 @@ describe('no leak after 100,000 invocations', () => {
     // connection, released once the connection is reused or closed, as here.
     client.close();
     await serverConnectionsClosed(running.app.getHttpServer());
-    for (let round = 0; round < 20 && collected < registered; round++) await collectGarbage(1);
+    await collectUntil(() => collected >= registered);
 
     assert.equal(registered, 5_000 + JOBS + REQUESTS);
     assert.equal(collected, registered, `${registered - collected} invocation stores still reachable`);

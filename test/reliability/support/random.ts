@@ -53,3 +53,14 @@ export async function serverConnectionsClosed(server: import('node:net').Server,
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Collects garbage until `done()` or `timeoutMs` passed. Finalizers run some time after a
+ * collection, and a timer that Node or the framework armed during the last request can hold
+ * its async context for a little while after it: a fixed number of rounds is too short on a
+ * loaded machine, an unbounded wait would never end if something really leaked.
+ */
+export async function collectUntil(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await collectGarbage(1);
+}
