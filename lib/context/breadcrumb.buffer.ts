@@ -1,12 +1,27 @@
 import type { HudBreadcrumbsOptions } from '../options/hud-breadcrumbs.options.js';
 import type { HudContextValue } from './context-value.types.js';
-import type { HudBreadcrumb } from './hud-breadcrumb.interface.js';
 import type { Invocation } from './invocation.js';
 import { cutText } from './utf16.text.js';
 
 /** A message within `maxMessageLength`, cut with an ellipsis when it was longer. */
 export function cutMessage(message: string, maxLength: number): string {
   return message.length <= maxLength ? message : `${cutText(message, Math.max(0, maxLength - 1))}…`;
+}
+
+/**
+ * A breadcrumb as an invocation holds it while it runs. Most invocations succeed and their
+ * breadcrumbs are dropped unread, so adding one does the least it can: one object of a
+ * fixed shape, the raw clock reading. The record's `HudBreadcrumb` (milliseconds since the
+ * start, rounded; `data` only when there is some) is made from it only when it is recorded.
+ */
+export class HeldBreadcrumb {
+  constructor(
+    /** `performance.now()` when it was added. */
+    readonly at: number,
+    readonly level: string,
+    readonly message: string,
+    readonly data: Readonly<Record<string, HudContextValue>> | undefined,
+  ) {}
 }
 
 /**
@@ -19,14 +34,9 @@ export function appendBreadcrumb(
   settings: HudBreadcrumbsOptions,
   level: string,
   message: string,
-  data: Record<string, HudContextValue> | undefined,
+  data: Readonly<Record<string, HudContextValue>> | undefined,
 ): void {
-  const entry: HudBreadcrumb = {
-    atMs: Math.round((performance.now() - invocation.startedAtMs) * 1000) / 1000,
-    level,
-    message: cutMessage(message, settings.maxMessageLength),
-  };
-  if (data !== undefined) entry.data = data;
+  const entry = new HeldBreadcrumb(performance.now(), level, cutMessage(message, settings.maxMessageLength), data);
   const ring = (invocation.breadcrumbs ??= []);
   if (ring.length < settings.maxEntries) {
     ring.push(entry);
@@ -37,7 +47,7 @@ export function appendBreadcrumb(
 }
 
 /** The invocation's breadcrumbs, oldest first. */
-export function breadcrumbsInOrder(invocation: Invocation): HudBreadcrumb[] {
+export function breadcrumbsInOrder(invocation: Invocation): HeldBreadcrumb[] {
   const ring = invocation.breadcrumbs;
   if (ring === undefined) return [];
   const start = invocation.breadcrumbsDropped % ring.length;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { MAX_LISTED_PROBLEMS } from '../hud.constants.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import type { HudContextProblem, HudContextValue, HudInvocationInfo, HudInvocationKind } from './context-value.types.js';
-import type { HudBreadcrumb } from './hud-breadcrumb.interface.js';
+import type { HeldBreadcrumb } from './breadcrumb.buffer.js';
 import type { LatencyVerdict } from '../analysis/latency/latency-verdict.interface.js';
 
 /**
@@ -49,37 +49,40 @@ ContextValues.prototype = Object.freeze(Object.create(null));
  * writes are ignored and the object is only read by the record builder.
  */
 export class Invocation {
+  // Every field is given a value here, even `undefined`: the compiler emits no assignment for
+  // a field without one, and an object that gains a property later changes shape, which
+  // made every invocation that logged or failed measurably dearer on the code it then passes.
   /** The context. No key can reach or shadow `Object.prototype` (see `ContextValues`). */
   readonly values: Record<string, HudContextValue> = new ContextValues();
   /** Whether any stored value is an array, which readers must copy. */
   hasArrays = false;
   keyCount = 0;
   /** The first problems of the invocation's `set` calls (at most `MAX_LISTED_PROBLEMS`)... */
-  dropped: HudContextProblem[] | undefined;
+  dropped: HudContextProblem[] | undefined = undefined;
   /** ...and how many there were in all. */
   droppedCount = 0;
   details: InvocationDetails = {};
   /** The first error seen leaving the handler chain, if any. */
-  error: unknown;
+  error: unknown = undefined;
   hasError = false;
   /** `setFailure()`'s reason: the invocation failed without throwing. The first one stays. */
-  failure: string | undefined;
+  failure: string | undefined = undefined;
   /**
    * Breadcrumbs, a ring of at most `breadcrumbs.maxEntries`: once full, entry
    * `breadcrumbsDropped % maxEntries` is the oldest and is overwritten next.
    */
-  breadcrumbs: HudBreadcrumb[] | undefined;
+  breadcrumbs: HeldBreadcrumb[] | undefined = undefined;
   breadcrumbsDropped = 0;
   /** Which slowness rule recorded it, set only for a `duration` record. */
-  latency: LatencyVerdict | undefined;
+  latency: LatencyVerdict | undefined = undefined;
   /** `@HudSlowThreshold` of the handler, when it has one. */
-  slowThresholdMs: number | false | undefined;
+  slowThresholdMs: number | false | undefined = undefined;
   /** The active span when the invocation started, when OpenTelemetry is in use. */
-  trace: { traceId: string; spanId: string } | undefined;
+  trace: { traceId: string; spanId: string } | undefined = undefined;
   /** Set once `@SetHudContext`/`@HudSlowThreshold` of the handler were applied. */
   handlerMetadataApplied = false;
   /** What only an HTTP invocation has, kept by the HTTP binding; `undefined` for the others. */
-  exchange: HttpExchange | undefined;
+  exchange: HttpExchange | undefined = undefined;
   private isClosed = false;
   /** The release epoch when it closed (see `released`). */
   private closedInEpoch = -1;
@@ -91,8 +94,8 @@ export class Invocation {
    * For a binding that learns the final name late (HTTP: once the request is routed), how to
    * work the name out while the invocation runs, for `info()`.
    */
-  nameResolver: ((invocation: Invocation) => string) | undefined;
-  private lazyId: string | undefined;
+  nameResolver: ((invocation: Invocation) => string) | undefined = undefined;
+  private lazyId: string | undefined = undefined;
 
   constructor(
     readonly runtime: HudRuntime,

@@ -42,7 +42,7 @@ function describeThrown(error: unknown): NonNullable<ForensicsRecord['error']> {
   return { name: 'NonErrorThrown', message: `${error === null ? 'null' : typeof error}: ${safeString(error)}` };
 }
 
-function copyContext(values: Record<string, HudContextValue>, redactor: Redactor): Record<string, HudContextValue> {
+function copyContext(values: Readonly<Record<string, HudContextValue>>, redactor: Redactor): Record<string, HudContextValue> {
   const context: Record<string, HudContextValue> = {};
   for (const key of Object.keys(values)) {
     const value = values[key];
@@ -53,9 +53,15 @@ function copyContext(values: Record<string, HudContextValue>, redactor: Redactor
 
 /** The breadcrumbs, oldest first, their data copied and redacted like context. */
 function copyBreadcrumbs(invocation: Invocation, redactor: Redactor): HudBreadcrumb[] {
-  return breadcrumbsInOrder(invocation).map((crumb) =>
-    crumb.data === undefined ? { ...crumb } : { ...crumb, data: copyContext(crumb.data, redactor) },
-  );
+  return breadcrumbsInOrder(invocation).map((crumb) => {
+    const copy: HudBreadcrumb = {
+      atMs: Math.round((crumb.at - invocation.startedAtMs) * 1000) / 1000,
+      level: crumb.level,
+      message: crumb.message,
+    };
+    if (crumb.data !== undefined) copy.data = copyContext(crumb.data, redactor);
+    return copy;
+  });
 }
 
 /** Turns a completed invocation into the record exporters receive. Runs after the response. */
