@@ -62,7 +62,7 @@ export class ExporterLane {
         `${this.name} is not keeping up: its queue is full (maxQueueSize ${this.maxQueueSize}), its oldest records are dropped; see stats().exporters`,
       );
     }
-    if (!this.running) void this.drain();
+    if (!this.running) this.drain();
   }
 
   /** Resolves once nothing is queued or in flight, then lets the exporter flush (`forceFlush`), unless it was shut down. */
@@ -98,22 +98,35 @@ export class ExporterLane {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * Exports what waits, one call at a time. An exporter that answers synchronously (as most
+   * do: logging, memory, a counter) is called again at once, with no promise or timer made
+   * per call; one that returns a promise is waited for before the next call.
+   */
+  private drain(): void {
     this.running = true;
-    try {
-      while (this.waiting.length > 0 && !this.abandoned) {
-        const batch = this.waiting;
-        this.waiting = [];
-        this.inFlight = batch.length;
-        const done = await this.call('export', () => this.exporter.export(batch));
-        if (this.abandoned) return; // the records stay counted as queued
-        this.counters[done ? 'exported' : 'failed'] += batch.length;
-        this.inFlight = 0;
+    while (this.waiting.length > 0 && !this.abandoned) {
+      const batch = this.waiting;
+      this.waiting = [];
+      this.inFlight = batch.length;
+      const done = this.call('export', () => this.exporter.export(batch));
+      if (typeof done !== 'boolean') {
+        void done.then((finished) => {
+          if (this.abandoned) return; // the records stay counted as queued
+          this.settle(batch.length, finished);
+          this.drain();
+        });
+        return;
       }
-    } finally {
-      this.running = false;
-      this.wakeIdleWaiters();
+      this.settle(batch.length, done);
     }
+    this.running = false;
+    this.wakeIdleWaiters();
+  }
+
+  private settle(records: number, finished: boolean): void {
+    this.counters[finished ? 'exported' : 'failed'] += records;
+    this.inFlight = 0;
   }
 
   private wakeIdleWaiters(): void {
@@ -121,20 +134,32 @@ export class ExporterLane {
   }
 
   /**
-   * One call into the exporter, outside every invocation, within `exportTimeoutMs`. Resolves
-   * `true` when it finished, `false` when it threw, rejected or timed out (counted, reported
-   * once). The timer is not `unref()`'d: an export in progress keeps the process alive for
-   * at most that long, so a process that is shutting down does not exit mid-export.
+   * One call into the exporter, outside every invocation. `true` when it finished, `false`
+   * when it threw, rejected or timed out (counted, reported once); a promise of that when the
+   * exporter returned one, which then has `exportTimeoutMs` to settle. The timer is not
+   * `unref()`'d: an export in progress keeps the process alive for at most that long, so a
+   * process that is shutting down does not exit mid-export.
    */
-  private async call(what: 'export' | 'forceFlush' | 'shutdown', fn: () => void | Promise<void>): Promise<boolean> {
+  private call(what: 'export' | 'forceFlush' | 'shutdown', fn: () => void | Promise<void>): boolean | Promise<boolean> {
+    const label = what === 'export' ? this.name : `${this.name}.${what}()`;
+    try {
+      const result: unknown = runDetached(fn);
+      return isThenable(result) ? this.awaitCall(label, result) : true;
+    } catch (error) {
+      // a throw, or a `then` getter that throws
+      this.noteError(label, error);
+      return false;
+    }
+  }
+
+  private async awaitCall(label: string, pending: PromiseLike<unknown>): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(resolve, this.exportTimeoutMs, TIMED_OUT);
       this.timers.add(timer);
     });
-    const label = what === 'export' ? this.name : `${this.name}.${what}()`;
     try {
-      const outcome = await Promise.race([runDetached(() => invoke(fn)), timedOut]);
+      const outcome = await Promise.race([pending, timedOut]);
       if (outcome !== TIMED_OUT) return true;
       this.counters.timeouts++;
       this.reporter.error(
@@ -142,21 +167,21 @@ export class ExporterLane {
         `${label} did not finish within exportTimeoutMs (${this.exportTimeoutMs} ms); further time-outs are only counted`,
       );
     } catch (error) {
-      this.counters.errors++;
-      this.reporter.error(`error:${label}`, `${label} failed: ${describeThrown(error)}; further failures are only counted`);
+      this.noteError(label, error);
     } finally {
       clearTimeout(timer);
       this.timers.delete(timer!);
     }
     return false;
   }
+
+  private noteError(label: string, error: unknown): void {
+    this.counters.errors++;
+    this.reporter.error(`error:${label}`, `${label} failed: ${describeThrown(error)}; further failures are only counted`);
+  }
 }
 
-/** Calls `fn`, turning a synchronous throw into a rejection. */
-function invoke(fn: () => void | Promise<void>): Promise<void> | void {
-  try {
-    return fn();
-  } catch (error) {
-    return Promise.reject(error);
-  }
+/** Whether an exporter's answer is a promise (or any thenable) to wait for. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
