@@ -28,5 +28,6 @@ export function freezeBuiltRecord(value: unknown): void {
     for (let i = 0; i < value.length; i++) freezeBuiltRecord(value[i]);
     return;
   }
-  for (const key of Object.keys(value)) freezeBuiltRecord((value as Record<string, unknown>)[key]);
+  // for-in walks a fast object's keys without making an array of them, as Object.keys would
+  for (const key in value) if (Object.hasOwn(value, key)) freezeBuiltRecord((value as Record<string, unknown>)[key]);
 }
