@@ -2,7 +2,18 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Controller, Get, Module, Param } from '@nestjs/common';
-import { HudForensics, HudModule, MemoryExporter, setContext, type ForensicsRecord, type HudExporter, type HudModuleOptions } from 'nestjs-hud';
+import {
+  addBreadcrumb,
+  HudForensics,
+  HudModule,
+  HudSlowThreshold,
+  MemoryExporter,
+  setContext,
+  setFailure,
+  type ForensicsRecord,
+  type HudExporter,
+  type HudModuleOptions,
+} from 'nestjs-hud';
 import { eventually, GateExporter, HangingExporter } from './support/exporters.js';
 import { PLATFORMS, startHttpApp } from './support/http-app.js';
 import { LoadClient } from './support/http-client.js';
@@ -14,6 +25,30 @@ class LanesController {
     setContext({ n: Number(n), client_id: `client-${n}`, flags: ['a', 'b'] });
     throw new Error(`failure ${n}`);
   }
+
+  /** A record with every part a record can have: dropped keys, breadcrumbs with data, a failure reason and an error. */
+  @Get('everything')
+  everything() {
+    setContext({ flags: ['a', 'b'], nested: { not: 'allowed' } as never });
+    addBreadcrumb('cart priced', { items: [1, 2], currency: 'EUR' });
+    setFailure('card declined');
+    throw new Error('and then it threw');
+  }
+
+  /** A duration record, which carries `latency`. */
+  @Get('slow')
+  @HudSlowThreshold(1)
+  async slow() {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    return { ok: true };
+  }
+}
+
+/** Every object reachable from `value` that is not frozen, by path. */
+function unfrozenParts(value: unknown, path = 'record'): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const own = Object.isFrozen(value) ? [] : [path];
+  return own.concat(...Object.entries(value).map(([key, child]) => unfrozenParts(child, `${path}.${key}`)));
 }
 
 function appWith(options: HudModuleOptions) {
@@ -174,6 +209,25 @@ describe('frozen records shared by every exporter', () => {
       assert.equal(record.error?.message, 'failure 7');
       assert.deepEqual(seenHook, [false]);
       assert.ok(Object.isFrozen(record) && Object.isFrozen(record.context) && Object.isFrozen(record.context.flags));
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('records as nestjs-hud builds them', () => {
+  it('are frozen all the way down, whatever parts they have', async () => {
+    const memory = new MemoryExporter();
+    const running = await startHttpApp('fastify', { imports: [appWith({ exporters: [memory] })] });
+    try {
+      await fetch(`${running.url}/lanes/everything`);
+      await fetch(`${running.url}/lanes/slow`);
+      const failed = await memory.waitFor((r) => r.failure !== undefined);
+      const slow = await memory.waitFor((r) => r.trigger === 'duration');
+      assert.ok(failed.dropped?.length && failed.breadcrumbs?.[0]?.data && failed.error && failed.context.flags, 'every part is there');
+      assert.ok(slow.latency, 'a duration record has latency');
+      assert.deepEqual(unfrozenParts(failed), []);
+      assert.deepEqual(unfrozenParts(slow), []);
     } finally {
       await running.close();
     }

@@ -1,5 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { invocationStorage } from '../context/invocation.storage.js';
+import type { Invocation } from '../context/invocation.js';
 import { loadedOpenTelemetryApi } from '../opentelemetry/opentelemetry-api.loader.js';
 
 /**
@@ -20,8 +21,10 @@ export function runDetached<T>(fn: () => T): T {
   return outside.runInAsyncScope(() =>
     // Also leave our storage explicitly, in case this copy of the package was first loaded
     // inside an invocation; and the OpenTelemetry context, for a context manager that does not
-    // follow async resources (the API is only there when the app has it).
-    invocationStorage.exit(() => {
+    // follow async resources (the API is only there when the app has it). `run` with no store
+    // rather than `exit`: on Node 20, `exit` turns the storage's async hooks off and on again,
+    // which re-installs V8's promise hooks on every call.
+    invocationStorage.run(undefined as unknown as Invocation, () => {
       const api = loadedOpenTelemetryApi();
       return api === undefined ? fn() : api.context.with(api.ROOT_CONTEXT, fn);
     }),

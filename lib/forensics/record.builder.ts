@@ -42,29 +42,54 @@ function describeThrown(error: unknown): NonNullable<ForensicsRecord['error']> {
   return { name: 'NonErrorThrown', message: `${error === null ? 'null' : typeof error}: ${safeString(error)}` };
 }
 
+/**
+ * Records are handed to every exporter as they are, so each one is frozen as it is built:
+ * freezing each object when it is made costs a fraction of walking the finished record
+ * (which is what a record a `beforeRecord` hook returned goes through, see `deepFreeze`).
+ */
+const frozen = Object.freeze;
+
+/** A frozen copy of context values (or breadcrumb data), redacted, arrays copied and frozen. */
 function copyContext(values: Readonly<Record<string, HudContextValue>>, redactor: Redactor): Record<string, HudContextValue> {
   const context: Record<string, HudContextValue> = {};
   for (const key of Object.keys(values)) {
     const value = values[key];
-    context[key] = redactor.shouldRedact(key) ? REDACTED : Array.isArray(value) ? (value.slice() as HudContextValue) : value;
+    context[key] = redactor.shouldRedact(key) ? REDACTED : Array.isArray(value) ? (frozen(value.slice()) as HudContextValue) : value;
   }
-  return context;
+  return frozen(context);
 }
 
 /** The breadcrumbs, oldest first, their data copied and redacted like context. */
 function copyBreadcrumbs(invocation: Invocation, redactor: Redactor): HudBreadcrumb[] {
-  return breadcrumbsInOrder(invocation).map((crumb) => {
+  const copies = breadcrumbsInOrder(invocation).map((crumb) => {
     const copy: HudBreadcrumb = {
       atMs: Math.round((crumb.at - invocation.startedAtMs) * 1000) / 1000,
       level: crumb.level,
       message: crumb.message,
     };
     if (crumb.data !== undefined) copy.data = copyContext(crumb.data, redactor);
-    return copy;
+    return frozen(copy);
   });
+  return frozen(copies) as HudBreadcrumb[];
 }
 
-/** Turns a completed invocation into the record exporters receive. Runs after the response. */
+/**
+ * `kind`, `name` and the transport details. The detail objects are the invocation's own
+ * (the invocation is over, nothing writes to them any more): frozen, not copied.
+ */
+function describeInvocation(invocation: Invocation): ForensicsRecord['invocation'] {
+  const { http, rpc, job } = invocation.details;
+  const described: ForensicsRecord['invocation'] = { kind: invocation.kind, name: invocation.name };
+  if (http !== undefined) described.http = frozen(http);
+  if (rpc !== undefined) described.rpc = frozen(rpc);
+  if (job !== undefined) described.job = frozen(job);
+  return frozen(described);
+}
+
+/**
+ * Turns a completed invocation into the record exporters receive, deep-frozen. Runs after
+ * the response.
+ */
 export function buildRecord(
   invocation: Invocation,
   trigger: ForensicsTrigger,
@@ -77,22 +102,22 @@ export function buildRecord(
     trigger,
     detectedAt: new Date(invocation.startedAt + invocation.durationMs).toISOString(),
     durationMs: Math.round(invocation.durationMs * 1000) / 1000,
-    invocation: { kind: invocation.kind, name: invocation.name, ...invocation.details },
+    invocation: describeInvocation(invocation),
     context: copyContext(invocation.values, redactor),
   };
-  if (invocation.hasError) record.error = describeError(invocation.error);
-  if (invocation.failure !== undefined) record.failure = { reason: invocation.failure };
+  if (invocation.hasError) record.error = frozen(describeError(invocation.error));
+  if (invocation.failure !== undefined) record.failure = frozen({ reason: invocation.failure });
   if (invocation.breadcrumbs !== undefined && invocation.breadcrumbs.length > 0) {
     record.breadcrumbs = copyBreadcrumbs(invocation, redactor);
     if (invocation.breadcrumbsDropped > 0) record.breadcrumbsDropped = invocation.breadcrumbsDropped;
   }
-  if (invocation.latency !== undefined) record.latency = { ...invocation.latency };
+  if (invocation.latency !== undefined) record.latency = frozen({ ...invocation.latency });
   if (invocation.dropped !== undefined) {
-    record.dropped = invocation.dropped.map((p) => ({ ...p }));
+    record.dropped = frozen(invocation.dropped.map((p) => frozen({ ...p }))) as ForensicsRecord['dropped'];
     record.droppedCount = invocation.droppedCount;
   }
   // The invocation's own object, not a copy: the OpenTelemetry exporter finds the failing
   // span through it (the invocation is over, nothing else writes to it).
-  if (invocation.trace !== undefined) record.trace = invocation.trace;
-  return record;
+  if (invocation.trace !== undefined) record.trace = frozen(invocation.trace);
+  return frozen(record);
 }

@@ -14,20 +14,3 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
-/**
- * `deepFreeze` for a record as nestjs-hud builds it: plain objects and arrays holding data
- * (no getters, no cycles), so plain reads are enough. Reading property descriptors costs
- * about as much as building the record itself, and this runs for every record; records a
- * `beforeRecord` hook returned can hold anything and go through `deepFreeze`.
- */
-export function freezeBuiltRecord(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) freezeBuiltRecord(value[i]);
-    return;
-  }
-  // for-in walks a fast object's keys without making an array of them, as Object.keys would
-  for (const key in value) if (Object.hasOwn(value, key)) freezeBuiltRecord((value as Record<string, unknown>)[key]);
-}

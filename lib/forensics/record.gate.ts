@@ -5,7 +5,7 @@ import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.inter
 import { describeThrown, type HudNotes } from '../hud.notes.js';
 import { buildRecord } from './record.builder.js';
 import { markRecordOfAppFilter } from './app-filter.errors.js';
-import { deepFreeze, freezeBuiltRecord } from './record.freezer.js';
+import { deepFreeze } from './record.freezer.js';
 import type { Redactor } from './redactor.js';
 
 interface Pending {
@@ -80,12 +80,14 @@ export class RecordGate {
         this.droppedByHook++;
         continue;
       }
-      try {
-        if (record === built) freezeBuiltRecord(record);
-        else deepFreeze(record);
-      } catch (error) {
-        // a hook can return anything, a Proxy whose traps throw included
-        this.reporter.error('freeze', `a record could not be frozen (${describeThrown(error)}); it is exported as it is`);
+      // what we built is frozen already; what a hook returned can hold anything
+      if (record !== built) {
+        try {
+          deepFreeze(record);
+        } catch (error) {
+          // a hook can return anything, a Proxy whose traps throw included
+          this.reporter.error('freeze', `a record could not be frozen (${describeThrown(error)}); it is exported as it is`);
+        }
       }
       markRecordOfAppFilter(record, invocation.error);
       this.recorded++;
