@@ -25,6 +25,33 @@ export interface Variant {
   load: () => Promise<VariantSetup>;
 }
 
+/** The analyses added after 0.1.0, off: a variant with these does 0.1.0's work on this version. */
+const NO_ANALYSIS = { suspects: false, slowBaseline: false, breadcrumbs: false } as const;
+
+/** hud-error and its variants: every request sets the 3 keys and throws; each record is counted. */
+async function hudErrorApp(options: typeof NO_ANALYSIS | Record<string, never>): Promise<VariantSetup> {
+  const { HudForensics, HudModule } = await import('nestjs-hud');
+  const { HudErrorController } = await import('./hud.controllers.js');
+  const { CountingExporter } = await import('./counting.exporter.js');
+  const counting = new CountingExporter();
+  return {
+    module: benchModule({
+      imports: [HudModule.forRoot({ exporters: [counting], rateLimit: false, ...options })],
+      controllers: [HudErrorController],
+    }),
+    report: (app) => {
+      const stats = app.get(HudForensics).stats();
+      return {
+        exported: counting.records,
+        recorded: stats.recorded,
+        droppedByQueue: stats.droppedByQueue,
+        droppedByRateLimit: stats.droppedByRateLimit,
+        queued: stats.queued,
+      };
+    },
+  };
+}
+
 /** Every variant, in the order the table prints them. */
 export const VARIANTS: readonly Variant[] = [
   {
@@ -60,6 +87,15 @@ export const VARIANTS: readonly Variant[] = [
       const { HudModule } = await import('nestjs-hud');
       const { HudHandlerController } = await import('./hud.controllers.js');
       return { module: benchModule({ imports: [HudModule.forRoot({ slowBaseline: false })], controllers: [HudHandlerController] }) };
+    },
+  },
+  {
+    name: 'hud-handler-no-analysis',
+    description: 'hud-handler with suspects, slowBaseline and breadcrumbs off: what 0.1.0 did, on this version',
+    load: async () => {
+      const { HudModule } = await import('nestjs-hud');
+      const { HudHandlerController } = await import('./hud.controllers.js');
+      return { module: benchModule({ imports: [HudModule.forRoot(NO_ANALYSIS)], controllers: [HudHandlerController] }) };
     },
   },
   {
@@ -169,28 +205,12 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: 'hud-error',
     description: 'every request sets the 3 keys, then throws; every record built (rateLimit: false) and counted',
-    load: async () => {
-      const { HudForensics, HudModule } = await import('nestjs-hud');
-      const { HudErrorController } = await import('./hud.controllers.js');
-      const { CountingExporter } = await import('./counting.exporter.js');
-      const counting = new CountingExporter();
-      return {
-        module: benchModule({
-          imports: [HudModule.forRoot({ exporters: [counting], rateLimit: false })],
-          controllers: [HudErrorController],
-        }),
-        report: (app) => {
-          const stats = app.get(HudForensics).stats();
-          return {
-            exported: counting.records,
-            recorded: stats.recorded,
-            droppedByQueue: stats.droppedByQueue,
-            droppedByRateLimit: stats.droppedByRateLimit,
-            queued: stats.queued,
-          };
-        },
-      };
-    },
+    load: () => hudErrorApp({}),
+  },
+  {
+    name: 'hud-error-no-analysis',
+    description: 'hud-error with suspects, slowBaseline and breadcrumbs off: what 0.1.0 did, through this version\'s record pipeline',
+    load: () => hudErrorApp(NO_ANALYSIS),
   },
   {
     name: 'bare-error',
