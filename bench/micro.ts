@@ -67,7 +67,8 @@ interface MicroCase {
   batch: (iterations: number) => void | Promise<void>;
 }
 
-const RUNS = 5;
+/** Timed runs per case (BENCH_MICRO_RUNS, default 5). */
+const RUNS = Math.max(1, Number(process.env.BENCH_MICRO_RUNS ?? 5) || 5);
 let sink = 0;
 const tenth = (ns: number) => Math.round(ns * 10) / 10;
 
@@ -314,7 +315,10 @@ export async function runMicro(): Promise<MicroResult[]> {
       },
     },
   ];
-  const results = await timeAll(cases);
+  // BENCH_MICRO_ONLY=text times only the cases whose name contains it: a pair measured alone,
+  // without the other cases running between its runs and reshaping what V8 optimised
+  const only = process.env.BENCH_MICRO_ONLY;
+  const results = await timeAll(only ? cases.filter((c) => c.name.includes(only) || cases.some((f) => f.floor === c.name && f.name.includes(only))) : cases);
   await app.close();
   await noSuspects.close();
   await noBaseline.close();

@@ -20,64 +20,12 @@ import { VARIANTS } from './app/variants.js';
 import { readBenchConfig, type BenchConfig } from './bench.config.js';
 import { machineInfo } from './machine.js';
 import { formatMicro, type MicroResult } from './micro.js';
-import type { LoadRequest, LoadResult, ServerMessage, ServerSample } from './protocol.js';
+import { BASE_SUFFIX, load, nextMessage, sample, serverOf, stop } from './server-process.js';
 import { checkTargets, featureCosts, formatTable, formatTargets, summarize, type Measurement } from './summary.js';
 
-const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
 const LOADER = fileURLToPath(new URL('./load.js', import.meta.url));
 const MICRO = fileURLToPath(new URL('./micro.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
-const BASE_SUFFIX = '@base';
-
-/** The server script for a variant: this tree's, or the baseline checkout's for `<variant>@base`. */
-function serverOf(config: BenchConfig, variant: string): { script: string; variant: string } {
-  if (!variant.endsWith(BASE_SUFFIX)) return { script: SERVER, variant };
-  if (config.baseline === undefined) throw new Error(`bench: variant "${variant}" needs --baseline=DIR`);
-  return { script: resolve(config.baseline, '.build/bench/server.js'), variant: variant.slice(0, -BASE_SUFFIX.length) };
-}
-
-/** Waits for the next message of `type` from `child`, or fails after `timeoutMs`. */
-function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no "${type}" message within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (message: { type: string; error?: string }) => {
-      if (message.type === type) done(undefined, message as T);
-      else if (message.type === 'failed' || message.type === 'error') done(new Error(message.error));
-    };
-    const onExit = (code: number | null) => done(new Error(`process exited (${code}) while waiting for "${type}"`));
-    function done(error?: Error, message?: T) {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve(message as T);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-async function sample(server: ChildProcess): Promise<ServerSample> {
-  const reply = nextMessage<ServerSample>(server, 'sample', 10_000);
-  server.send({ type: 'sample' });
-  return reply;
-}
-
-async function load(loader: ChildProcess, request: Omit<LoadRequest, 'type'>): Promise<LoadResult> {
-  const reply = nextMessage<LoadResult>(loader, 'result', (request.durationSeconds + 30) * 1000);
-  loader.send({ type: 'load', ...request });
-  return reply;
-}
-
-async function stop(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  server.send({ type: 'stop' });
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function measure(config: BenchConfig, loader: ChildProcess, variant: string, platform: string, round: number): Promise<Measurement> {
   const served = serverOf(config, variant);
   const server = fork(served.script, [], {
