@@ -8,7 +8,7 @@
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
@@ -343,7 +343,7 @@ export function formatMicro(results: readonly MicroResult[]): string {
 
 async function main(): Promise<void> {
   const node = process.env.BENCH_NODE;
-  if (node && node !== process.execPath && process.env.BENCH_MICRO_CHILD === undefined) {
+  if (node && realpathSync(node) !== realpathSync(process.execPath) && process.env.BENCH_MICRO_CHILD === undefined) {
     // Re-run this file on the requested Node.
     const child = spawnSync(node, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, BENCH_MICRO_CHILD: '1' } });
     process.exit(child.status ?? 1);
