@@ -11,16 +11,14 @@
  * of a round, --platforms, --node, --baseline for `<variant>@base`); --out (default
  * bench/results-paired-node<major>.json).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { BENCH_HEADERS } from './app/bench-headers.js';
 import { readBenchConfig, type BenchConfig } from './bench.config.js';
 import { machineInfo } from './machine.js';
-import { load, nextMessage, sample, serverOf, stop } from './server-process.js';
+import { load, sample, startLoader, startServer, stop } from './server-process.js';
 import { median } from './summary.js';
 
-const LOADER = fileURLToPath(new URL('./load.js', import.meta.url));
 const CONTROL = ' (control)';
 
 interface PairedRound {
@@ -31,23 +29,15 @@ interface PairedRound {
   requests: Record<string, number>;
 }
 
-async function start(config: BenchConfig, variant: string, platform: string): Promise<{ server: ChildProcess; port: number }> {
-  const served = serverOf(config, variant);
-  const server = fork(served.script, [], {
-    execPath: config.node,
-    execArgv: config.serverArgs,
-    env: { ...process.env, BENCH_VARIANT: served.variant, BENCH_PLATFORM: platform },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const { port } = await nextMessage<{ port: number }>(server, 'ready', 30_000);
-  return { server, port };
-}
-
 async function measureRound(config: BenchConfig, labels: readonly string[], platform: string, round: number): Promise<PairedRound> {
   const variantOf = (label: string) => (label.endsWith(CONTROL) ? label.slice(0, -CONTROL.length) : label);
-  const servers = await Promise.all(labels.map((label) => start(config, variantOf(label), platform)));
-  const loaders = labels.map(() => fork(LOADER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const servers: Array<{ server: ChildProcess; port: number }> = [];
+  const loaders: ChildProcess[] = [];
   try {
+    for (const label of labels) {
+      servers.push(await startServer(config, variantOf(label), platform));
+      loaders.push(startLoader());
+    }
     const connections = Math.max(1, Math.round(config.connections / labels.length));
     const request = (port: number, durationSeconds: number) => ({
       url: `http://127.0.0.1:${port}/hello`,

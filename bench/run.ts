@@ -20,22 +20,13 @@ import { VARIANTS } from './app/variants.js';
 import { readBenchConfig, type BenchConfig } from './bench.config.js';
 import { machineInfo } from './machine.js';
 import { formatMicro, type MicroResult } from './micro.js';
-import { BASE_SUFFIX, load, nextMessage, sample, serverOf, stop } from './server-process.js';
+import { BASE_SUFFIX, load, nextMessage, sample, serverOf, startLoader, startServer, stop } from './server-process.js';
 import { checkTargets, featureCosts, formatTable, formatTargets, summarize, type Measurement } from './summary.js';
 
-const LOADER = fileURLToPath(new URL('./load.js', import.meta.url));
 const MICRO = fileURLToPath(new URL('./micro.js', import.meta.url));
-const START_TIMEOUT_MS = 30_000;
 async function measure(config: BenchConfig, loader: ChildProcess, variant: string, platform: string, round: number): Promise<Measurement> {
-  const served = serverOf(config, variant);
-  const server = fork(served.script, [], {
-    execPath: config.node,
-    execArgv: config.serverArgs,
-    env: { ...process.env, BENCH_VARIANT: served.variant, BENCH_PLATFORM: platform },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const { server, port } = await startServer(config, variant, platform);
   try {
-    const { port } = await nextMessage<{ port: number }>(server, 'ready', START_TIMEOUT_MS);
     const base = { url: `http://127.0.0.1:${port}/hello`, connections: config.connections, headers: { ...BENCH_HEADERS } };
     await load(loader, { ...base, durationSeconds: config.warmupSeconds });
     const before = await sample(server);
@@ -114,7 +105,7 @@ async function main(): Promise<void> {
 
   console.error('bench: micro-benchmarks first');
   const microResults = config.micro ? await micro(config) : [];
-  const loader = fork(LOADER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const loader = startLoader();
   const measurements: Measurement[] = [];
   const startedAt = Date.now();
   try {

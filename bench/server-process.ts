@@ -3,13 +3,15 @@
  * checkout's for `<variant>@base`) and the load generator, and the IPC exchanges with them.
  * Shared by `run.ts` (one server at a time) and `paired.ts` (several at once).
  */
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchConfig } from './bench.config.js';
 import type { LoadRequest, LoadResult, ServerSample } from './protocol.js';
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
+const LOADER = fileURLToPath(new URL('./load.js', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
 export const BASE_SUFFIX = '@base';
 
 /** The server script for a variant: this tree's, or the baseline checkout's for `<variant>@base`. */
@@ -61,3 +63,29 @@ export async function stop(server: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+
+/**
+ * Starts the server of `variant` on `platform` and waits until it listens. A server that
+ * does not get there is stopped before the error is passed on, so none is left behind.
+ */
+export async function startServer(config: BenchConfig, variant: string, platform: string): Promise<{ server: ChildProcess; port: number }> {
+  const served = serverOf(config, variant);
+  const server = fork(served.script, [], {
+    execPath: config.node,
+    execArgv: config.serverArgs,
+    env: { ...process.env, BENCH_VARIANT: served.variant, BENCH_PLATFORM: platform },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const { port } = await nextMessage<{ port: number }>(server, 'ready', START_TIMEOUT_MS);
+    return { server, port };
+  } catch (error) {
+    await stop(server);
+    throw error;
+  }
+}
+
+/** A load generator process (autocannon), driven with `load`. */
+export function startLoader(): ChildProcess {
+  return fork(LOADER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
