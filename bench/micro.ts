@@ -20,7 +20,7 @@ import { median } from './summary.js';
 import { HudSuspectsOptions } from '../lib/options/hud-suspects.options.js';
 import { SuspectCounters } from '../lib/analysis/suspects/suspect.counters.js';
 import { OUTCOME_OK } from '../lib/analysis/suspects/value.table.js';
-import { installLoggerBreadcrumbs, uninstallLoggerBreadcrumbs } from '../lib/logging/nest-logger.patch.js';
+import { installLoggerBreadcrumbs, LOGGER_INSTALLS, uninstallLoggerBreadcrumbs } from '../lib/logging/nest-logger.patch.js';
 
 /**
  * Runs `fn` with Nest's `Logger` as an app with `breadcrumbs: false` has it: not wrapped. The
@@ -28,10 +28,9 @@ import { installLoggerBreadcrumbs, uninstallLoggerBreadcrumbs } from '../lib/log
  * batch and put back after, so the "off" case does not pay for a wrapper it would not have.
  */
 function withoutLoggerWrapper(fn: () => void): void {
-  const installs = Symbol.for('nestjs-hud.logger-installs');
   const logger = Logger as unknown as Record<symbol, number | undefined>;
   let removed = 0;
-  while ((logger[installs] ?? 0) > 0) {
+  while ((logger[LOGGER_INSTALLS] ?? 0) > 0) {
     uninstallLoggerBreadcrumbs();
     removed++;
   }

@@ -6,11 +6,11 @@ const METHODS = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'] as const;
 /** On a wrapper: the method it wraps. */
 const ORIGINAL = Symbol.for('nestjs-hud.logger-original');
 /** On the Logger class: how many running HudModules want its lines as breadcrumbs. */
-const INSTALLS = Symbol.for('nestjs-hud.logger-installs');
+export const LOGGER_INSTALLS = Symbol.for('nestjs-hud.logger-installs');
 
 type LogMethod = ((this: unknown, ...args: unknown[]) => unknown) & { [ORIGINAL]?: LogMethod };
 type Patchable = Record<string, LogMethod>;
-type LoggerClass = typeof Logger & { [INSTALLS]?: number };
+type LoggerClass = typeof Logger & { [LOGGER_INSTALLS]?: number };
 
 /** The Nest logger context of a call: the instance's own, else a last string argument as Nest reads it. */
 function contextOf(self: unknown, args: readonly unknown[]): string | undefined {
@@ -25,7 +25,7 @@ function wrap(original: LogMethod, level: string, logger: LoggerClass): LogMetho
   const wrapped: LogMethod = function (this: unknown, ...args: unknown[]) {
     // Outside an invocation this costs one AsyncLocalStorage read; the call itself is untouched.
     const invocation = loggingState.depth === 0 ? invocationStorage.getStore() : undefined;
-    if (invocation === undefined || !(logger[INSTALLS]! > 0)) return original.apply(this, args);
+    if (invocation === undefined || !(logger[LOGGER_INSTALLS]! > 0)) return original.apply(this, args);
     noteLogLine(invocation, level, args[0], contextOf(this, args));
     loggingState.depth++;
     try {
@@ -66,16 +66,16 @@ function unpatch(target: Patchable): void {
  * running module; the methods are restored when the last one stops.
  */
 export function installLoggerBreadcrumbs(logger: LoggerClass = Logger as LoggerClass): void {
-  logger[INSTALLS] = (logger[INSTALLS] ?? 0) + 1;
-  if (logger[INSTALLS] !== 1) return;
+  logger[LOGGER_INSTALLS] = (logger[LOGGER_INSTALLS] ?? 0) + 1;
+  if (logger[LOGGER_INSTALLS] !== 1) return;
   patch(logger.prototype as unknown as Patchable, logger);
   patch(logger as unknown as Patchable, logger);
 }
 
 export function uninstallLoggerBreadcrumbs(logger: LoggerClass = Logger as LoggerClass): void {
-  if (!(logger[INSTALLS]! > 0)) return;
-  logger[INSTALLS] = logger[INSTALLS]! - 1;
-  if (logger[INSTALLS] !== 0) return;
+  if (!(logger[LOGGER_INSTALLS]! > 0)) return;
+  logger[LOGGER_INSTALLS] = logger[LOGGER_INSTALLS]! - 1;
+  if (logger[LOGGER_INSTALLS] !== 0) return;
   unpatch(logger.prototype as unknown as Patchable);
   unpatch(logger as unknown as Patchable);
 }
