@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { BullMqBinding } from './binding/jobs/bullmq.binding.js';
 import { CqrsBinding } from './binding/jobs/cqrs.binding.js';
+import { ScheduleEventsBinding } from './binding/jobs/schedule-events.binding.js';
 import { ErrorObserverFilter } from './binding/http/error-observer.filter.js';
 import { HandlerBinding } from './binding/handlers/handler.installer.js';
 import { HttpBinding } from './binding/http/http.binding.js';
@@ -21,6 +22,7 @@ import { HudRuntime } from './hud.runtime.js';
 import { OpenTelemetryBridge } from './opentelemetry/opentelemetry.bridge.js';
 import { LoggerBreadcrumbsLifecycle } from './logging/logger-breadcrumbs.lifecycle.js';
 import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
+import { HudOpenFeatureInstaller } from './openfeature/open-feature.installer.js';
 
 /**
  * nestjs-hud: per-invocation context and forensics records. Global; import once in the root
@@ -53,6 +55,7 @@ import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
     RpcBinding,
     BullMqBinding,
     CqrsBinding,
+    ScheduleEventsBinding,
     WsBinding,
     HudLifecycle,
     HandlerBinding,
@@ -60,6 +63,7 @@ import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
     HudMetricsInstaller,
     HudInspector,
     LoggerBreadcrumbsLifecycle,
+    HudOpenFeatureInstaller,
     // When disabled, the factory returns null and Nest registers no filter.
     {
       provide: APP_FILTER,

@@ -3,6 +3,7 @@ import { currentInvocation } from '../../context/invocation.storage.js';
 import type { Invocation } from '../../context/invocation.js';
 import { HUD_INVOCATION_WRAPPED } from '../../hud.constants.js';
 import { bullMqJobDetails, bullMqJobName, isBullMqJob } from './bullmq-job.details.js';
+import { rememberJobInvocation } from './bullmq-job.invocations.js';
 import { runtimeFor } from '../handlers/instance-runtime.registry.js';
 import { isThenable, runInvocation } from '../invocation.runner.js';
 import { copyMethodMetadata } from '../handlers/method-metadata.js';
@@ -67,7 +68,10 @@ export function wrapMethodAsInvocation<F extends Function>(original: F, explicit
     const joined = currentInvocation();
     if (joined !== undefined) return callJoined(joined, name, method, this, args);
     const invocation = runtime.startInvocation('job', name);
-    if (job !== undefined) invocation.details.job = bullMqJobDetails(job);
+    if (job !== undefined) {
+      invocation.details.job = bullMqJobDetails(job);
+      rememberJobInvocation(job, invocation); // for the worker's completed/failed listeners
+    }
     return runInvocation(runtime, invocation, () => method.apply(this, args));
   };
   copyMethodMetadata(original, wrapper);
