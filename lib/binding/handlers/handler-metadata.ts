@@ -3,6 +3,7 @@ import { HUD_SET_CONTEXT_METADATA, HUD_SLOW_THRESHOLD_METADATA } from '../../hud
 import type { HudContextInput } from '../../context/context-value.types.js';
 import { writeContext } from '../../context/context.writer.js';
 import type { Invocation } from '../../context/invocation.js';
+import { setSignedInUserContext } from './signed-in-user.context.js';
 
 /** What `@SetHudContext()` stores: static values, or a function of the ExecutionContext. */
 export type SetHudContextSource =
@@ -38,7 +39,8 @@ export function handlerMetadataOf(controller: Function, handler: Function): Hand
 
 /**
  * Applies `@HudSlowThreshold` and `@SetHudContext` of a handler to its invocation, once per
- * invocation. The ExecutionContext is built only when a function source needs it.
+ * invocation, after the signed-in user's `fromUser` keys (the guards have run by now, and
+ * the handler's own values win). The ExecutionContext is built only when needed.
  */
 export function applyHandlerMetadata(
   invocation: Invocation,
@@ -48,6 +50,7 @@ export function applyHandlerMetadata(
   if (invocation.handlerMetadataApplied) return;
   invocation.handlerMetadataApplied = true;
   if (metadata.slowThresholdMs !== undefined) invocation.slowThresholdMs = metadata.slowThresholdMs;
+  if (invocation.runtime.options.fromUser !== undefined) setSignedInUserContext(invocation, executionContext);
   for (const source of metadata.contextSources) {
     try {
       writeContext(invocation, typeof source === 'function' ? source(executionContext()) : source);

@@ -4,6 +4,7 @@ import { currentInvocation } from '../../context/invocation.storage.js';
 import { noteHandledByAppFilter } from '../../forensics/app-filter.errors.js';
 import type { Invocation } from '../../context/invocation.js';
 import { invocationOfResponse, lateAnswerGiven } from './http-invocation.slot.js';
+import { setSignedInUserContext } from '../handlers/signed-in-user.context.js';
 
 type Next = (this: unknown, exception: unknown, host: ArgumentsHost) => unknown;
 
@@ -61,7 +62,11 @@ export function observeHttpExceptions(): void {
   const observed: Next = function (exception, host) {
     const response = responseOf(host);
     const invocation: Invocation | undefined = invocationOfResponse(response) ?? currentInvocation();
-    if (invocation !== undefined && !invocation.closed) invocation.noteError(exception);
+    if (invocation !== undefined && !invocation.closed) {
+      invocation.noteError(exception);
+      // thrown after the guards but before the handler (an interceptor, a pipe): the user is known
+      if (!invocation.handlerMetadataApplied && invocation.runtime.options.fromUser !== undefined) setSignedInUserContext(invocation);
+    }
     if (appFilterTakes(this, exception)) noteHandledByAppFilter(exception);
     try {
       return next.call(this, exception, host);
