@@ -5,6 +5,7 @@ import { invocationStorage } from '../context/invocation.storage.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudRuntime } from '../hud.runtime.js';
 import { readPropagatedRpcContext } from '../propagation/context.propagation.js';
+import { setMessageMetadataContext } from './rpc/message-metadata.context.js';
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -77,14 +78,16 @@ export function streamWithin(runtime: HudRuntime, invocation: Invocation, source
 
 /**
  * Starts the invocation of one message: kind `rpc`, named after its pattern, the record's
- * `rpc` details `{ pattern, transport }` (`transport` when known), and the context a
+ * `rpc` details `{ pattern, transport }` (`transport` when known), the context a
  * propagating client sent in the message's metadata (`rpcContext`, the handler's second
- * argument). Whoever starts it (the server binding or the interceptor) gives the same record.
+ * argument), then the headers `fromMetadata` lists (the service's own keys win). Whoever
+ * starts it (the server binding or the interceptor) gives the same record.
  */
 export function startRpcInvocation(runtime: HudRuntime, pattern: string, transport: string | undefined, rpcContext: unknown): Invocation {
   const kind: HudInvocationKind = 'rpc';
   const invocation = runtime.startInvocation(kind, pattern);
   invocation.details.rpc = transport === undefined ? { pattern } : { pattern, transport };
   readPropagatedRpcContext(invocation, rpcContext);
+  if (runtime.options.fromMetadata !== undefined) setMessageMetadataContext(invocation, rpcContext);
   return invocation;
 }
