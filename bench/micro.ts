@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
-import { getContext, HudContextService, HudForensics, HudModule, MemoryExporter, setContext } from 'nestjs-hud';
+import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import { getContext, HudContextService, HudForensics, HudModule, HudOpenFeatureHook, MemoryExporter, setContext } from 'nestjs-hud';
 import { median } from './summary.js';
 // The counters themselves (not public API): the one case that times counting alone.
 import { HudSuspectsOptions } from '../lib/options/hud-suspects.options.js';
@@ -155,6 +156,14 @@ export async function runMicro(): Promise<MicroResult[]> {
   const sketch = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.02, binLimit: 256 });
   // 1,024 durations between about 2 and 200 ms (a fixed pattern, no randomness)
   const durations = Array.from({ length: 1024 }, (_, i) => 20 * Math.exp(Math.sin(i * 12.9898) * 2.3));
+  // OpenFeature: two clients of one in-memory provider, the hook on one of them only
+  await OpenFeature.setProviderAndWait(
+    new InMemoryProvider({ 'new-checkout': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: false } }),
+  );
+  const flagsWithoutHook = OpenFeature.getClient('micro-plain');
+  const flagsWithHook = OpenFeature.getClient('micro-hud');
+  flagsWithHook.addHooks(new HudOpenFeatureHook());
+  const NO_FLAG_HOOK = 'an invocation evaluating 1 flag (OpenFeature, in-memory), no hook';
 
   const cases: MicroCase[] = [
     {
@@ -232,6 +241,21 @@ export async function runMicro(): Promise<MicroResult[]> {
       iterations: N,
       batch: (n) => {
         for (let i = 0; i < n; i++) hud.run('micro', logThree);
+      },
+    },
+    {
+      name: NO_FLAG_HOOK,
+      iterations: N / 10,
+      batch: async (n) => {
+        for (let i = 0; i < n; i++) await hud.run('micro', () => flagsWithoutHook.getBooleanValue('new-checkout', false));
+      },
+    },
+    {
+      name: 'an invocation evaluating 1 flag (OpenFeature, in-memory), HudOpenFeatureHook',
+      floor: NO_FLAG_HOOK,
+      iterations: N / 10,
+      batch: async (n) => {
+        for (let i = 0; i < n; i++) await hud.run('micro', () => flagsWithHook.getBooleanValue('new-checkout', false));
       },
     },
     {

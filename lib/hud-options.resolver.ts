@@ -11,6 +11,7 @@ import {
 } from './hud.options.js';
 import { HudSuspectsOptions } from './options/hud-suspects.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
+import { HudOpenFeatureOptions } from './options/hud-open-feature.options.js';
 
 const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
   'service',
@@ -21,6 +22,9 @@ const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
   'inspector',
   'propagation',
   'metrics',
+  'openFeature',
+  'fromUser',
+  'fromMetadata',
 ]);
 
 /** Copies `input` over a fresh instance of `Target`, so its defaults fill the gaps. */
@@ -39,6 +43,7 @@ const NESTED_OPTIONS: ReadonlyArray<[string, new () => object]> = [
   ['metrics', HudMetricsOptions],
   ['breadcrumbs', HudBreadcrumbsOptions],
   ['slowBaseline', HudSlowBaselineOptions],
+  ['openFeature', HudOpenFeatureOptions],
 ];
 
 /** The fields a nested option accepts, for messages. */
@@ -113,6 +118,10 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
     options.suspects = withDefaults(HudSuspectsOptions, given.suspects) as HudSuspectsOptions;
   }
   if (given.metrics !== undefined) options.metrics = withDefaults(HudMetricsOptions, given.metrics) as HudMetricsOptions;
+  // true: the defaults; false: off, like leaving it out
+  if (given.openFeature === true) options.openFeature = new HudOpenFeatureOptions();
+  else if (given.openFeature === false || given.openFeature === undefined) options.openFeature = undefined;
+  else options.openFeature = withDefaults(HudOpenFeatureOptions, given.openFeature) as HudOpenFeatureOptions;
   problems.push(...messagesOf(validateSync(options, { forbidUnknownValues: false })));
   if (problems.length > 0) {
     throw new Error(`HudModule: invalid options:\n  - ${[...new Set(problems)].join('\n  - ')}`);

@@ -10,6 +10,8 @@ import { HudPropagationOptions } from './options/hud-propagation.options.js';
 import { HudRateLimit } from './options/hud-rate-limit.options.js';
 import { HudSlowBaselineOptions } from './options/hud-slow-baseline.options.js';
 import { HudSuspectsOptions } from './options/hud-suspects.options.js';
+import { HudOpenFeatureOptions } from './options/hud-open-feature.options.js';
+import { isMetadataMap, isUserPathMap } from './options/hud-context-sources.options.js';
 
 // The option classes of each feature, with `HudOptions`, are what the module is configured with.
 export { HudInspectorOptions, HudLimits, HudPropagationOptions, HudRateLimit };
@@ -143,6 +145,35 @@ export class HudOptions {
   /** Each invocation name's own latency baseline; `false` turns it off. Default: on (see `HudSlowBaselineOptions`). */
   @IsOptionObjectOrFalse(HudSlowBaselineOptions, 'slowBaseline must be { quantile, factor, minSamples, floorMs, windowMs } or false')
   slowBaseline: HudSlowBaselineOptions | false = new HudSlowBaselineOptions();
+
+  /**
+   * Each flag OpenFeature evaluates during an invocation, set into its context as
+   * `flag.<flagKey>` (needs `@openfeature/server-sdk`). `true` for the defaults. Default: off.
+   */
+  @IsOptional()
+  @ValidateBy(
+    { name: 'isOpenFeature', validator: { validate: (v) => v instanceof HudOpenFeatureOptions } },
+    { message: 'openFeature must be true, false or { maxFlags }' },
+  )
+  @ValidateNested()
+  openFeature?: HudOpenFeatureOptions;
+
+  /**
+   * Context keys set from the signed-in user once the guards have run: context key → dot
+   * path of `req.user` (the WebSocket client's or the GraphQL context's `user`), e.g.
+   * `{ client_id: 'tenant.id', user_tier: 'plan' }`. Nothing else of the user is read. Default: none.
+   */
+  @IsOptional()
+  @isUserPathMap({ message: "fromUser must map context keys to dot paths of the signed-in user, e.g. { client_id: 'tenant.id', user_tier: 'plan' }" })
+  fromUser?: Record<string, string>;
+
+  /**
+   * Context keys set from the headers of each microservice message (gRPC metadata, NATS,
+   * RabbitMQ, Kafka and MQTT 5 headers), e.g. `{ client_id: 'x-client-id' }`. Default: none.
+   */
+  @IsOptional()
+  @isMetadataMap({ message: "fromMetadata must map context keys to header names, e.g. { client_id: 'x-client-id' }" })
+  fromMetadata?: Record<string, string>;
 }
 
 /**
@@ -174,4 +205,7 @@ export interface HudModuleOptions {
   metrics?: Partial<HudMetricsOptions>;
   breadcrumbs?: Partial<HudBreadcrumbsOptions> | false;
   slowBaseline?: Partial<HudSlowBaselineOptions> | false;
+  openFeature?: boolean | Partial<HudOpenFeatureOptions>;
+  fromUser?: Record<string, string>;
+  fromMetadata?: Record<string, string>;
 }

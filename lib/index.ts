@@ -49,3 +49,6 @@ export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
 export { HudInvocation } from './decorators/hud-invocation.decorator.js';
 export { NdjsonFileExporter } from './forensics/exporters/ndjson-file.exporter.js';
 export type { NdjsonFileExporterOptions } from './forensics/exporters/ndjson-file.exporter.js';
+export { HudOpenFeatureHook } from './openfeature/hud-open-feature.hook.js';
+export type { HudFlagHookContext, HudFlagEvaluationDetails } from './openfeature/hud-open-feature.hook.js';
+export { HudOpenFeatureOptions } from './options/hud-open-feature.options.js';
