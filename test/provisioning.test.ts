@@ -13,11 +13,16 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RUN = join(ROOT, 'test', 'run.mjs');
 const SERVICES = join(ROOT, 'test', 'runner', 'services.mjs');
-const ALL_PACKAGES = 'redis-server mosquitto nats-server chromium';
+const ALL_PACKAGES = 'redis-server mosquitto nats-server chromium rabbitmq-server erlang-base';
+/** Every program, as each package installs it (erlang-base brings epmd). */
+const ALL_PROGRAMS = ['redis-server', 'mosquitto', 'nats-server', 'chromium', 'rabbitmq-server', 'epmd'];
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
-/** A fake server: listens on its port, answers Redis' PING and greets like NATS; logs its pid. */
+/**
+ * A fake server: listens on its port, answers Redis' PING, greets like NATS and answers the
+ * AMQP header like RabbitMQ; logs its pid, its arguments and the RabbitMQ/Erlang variables.
+ */
 const FAKE_SERVER = String.raw`
 const { appendFileSync, readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
@@ -25,11 +30,17 @@ const [name, ...args] = process.argv.slice(2);
 const after = (flag) => args[args.indexOf(flag) + 1];
 const port = name === 'redis-server' ? after('--port')
   : name === 'nats-server' ? after('-p')
+  : name === 'epmd' ? after('-port')
+  : name === 'rabbitmq-server' ? process.env.RABBITMQ_NODE_PORT
   : /listener (\d+)/.exec(readFileSync(after('-c'), 'utf8'))[1];
-appendFileSync(process.env.FAKE_LOG, JSON.stringify({ started: name, pid: process.pid, args }) + '\n');
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('RABBITMQ_') || k === 'ERL_EPMD_PORT'));
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ started: name, pid: process.pid, args, env }) + '\n');
 createServer((socket) => {
   if (name === 'nats-server') socket.write('INFO {}\r\n');
-  socket.on('data', (chunk) => { if (String(chunk).startsWith('PING')) socket.write('+PONG\r\n'); });
+  socket.on('data', (chunk) => {
+    if (String(chunk).startsWith('PING')) socket.write('+PONG\r\n');
+    if (String(chunk).startsWith('AMQP')) socket.write(Buffer.from([1, 0, 0, 0, 0, 0, 0]));
+  });
   socket.on('error', () => {});
 }).listen(Number(port), '127.0.0.1');
 `;
@@ -40,8 +51,10 @@ const { appendFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const args = process.argv.slice(2);
 appendFileSync(process.env.FAKE_APT_LOG, JSON.stringify(args) + '\n');
+const programOf = { 'erlang-base': 'epmd' };
 if (args[0] === 'install') for (const pkg of args.slice(1).filter((a) => !a.startsWith('-'))) {
-  writeFileSync(join(process.env.FAKE_BIN, pkg), process.env['FAKE_SCRIPT_' + pkg.replace('-', '_')], { mode: 0o755 });
+  const program = programOf[pkg] ?? pkg;
+  writeFileSync(join(process.env.FAKE_BIN, program), process.env['FAKE_SCRIPT_' + program.replace('-', '_')], { mode: 0o755 });
 }
 `;
 
@@ -79,7 +92,7 @@ function fakeMachine(installed: string[], withApt: boolean): FakeMachine {
     FAKE_APT_LOG: aptLog,
     FAKE_BIN: bin,
   };
-  for (const name of ['redis-server', 'mosquitto', 'nats-server', 'chromium']) env[`FAKE_SCRIPT_${name.replace('-', '_')}`] = script(name);
+  for (const name of ALL_PROGRAMS) env[`FAKE_SCRIPT_${name.replace('-', '_')}`] = script(name);
   writeFileSync(serverLog, '');
   mkdirSync(bin, { mode: 0o755 });
   for (const name of installed) writeFileSync(join(bin, name), script(name), { mode: 0o755 });
@@ -126,6 +139,7 @@ interface StartedServer {
   started: string;
   pid: number;
   args: string[];
+  env: Record<string, string>;
 }
 
 function startedServers(machine: FakeMachine): StartedServer[] {
@@ -182,7 +196,7 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     // as root, the same run as the unprivileged user `nobody`
     const run = await runNode([RUN, 'http-forensics'], machine.env, isRoot ? { uid: NOBODY } : {});
     assert.equal(run.code, 1, run.stderr);
-    assert.ok(run.stderr.includes('\n  sudo apt-get update && sudo apt-get install -y mosquitto nats-server chromium\n'), run.stderr);
+    assert.ok(run.stderr.includes('\n  sudo apt-get update && sudo apt-get install -y mosquitto nats-server chromium rabbitmq-server erlang-base\n'), run.stderr);
     assert.match(run.stderr, /installing needs root/);
     assert.match(run.stderr, /mosquitto \(MQTT transport\)/, 'says what each missing program is for');
     assert.deepEqual(aptCalls(machine), []);
@@ -200,13 +214,13 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
       return;
     }
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.deepEqual(aptCalls(machine), [['update'], ['install', '-y', 'mosquitto', 'nats-server']]);
+    assert.deepEqual(aptCalls(machine), [['update'], ['install', '-y', 'mosquitto', 'nats-server', 'rabbitmq-server', 'erlang-base']]);
     assert.match(run.stdout, /^test\/run\.mjs: mosquitto is missing \(MQTT transport\): installing it with apt-get$/m);
     assert.match(run.stdout, /^test\/run\.mjs: nats-server is missing \(NATS transport\): installing it with apt-get$/m);
     assert.doesNotMatch(run.stdout, /redis-server is missing/);
 
     const servers = startedServers(machine);
-    assert.deepEqual(servers.map((s) => s.started).sort(), ['mosquitto', 'nats-server', 'redis-server']);
+    assert.deepEqual(servers.map((s) => s.started).sort(), ['epmd', 'mosquitto', 'nats-server', 'rabbitmq-server', 'redis-server']);
     const env = JSON.parse(/^ENV (.*)$/m.exec(run.stdout)![1]) as Record<string, string>;
     const redis = servers.find((s) => s.started === 'redis-server')!;
     const port = redis.args[redis.args.indexOf('--port') + 1];
@@ -215,16 +229,25 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     assert.match(env.HUD_TEST_MQTT_URL, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
     assert.match(env.HUD_TEST_NATS_URL, /^nats:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(env.HUD_TEST_CHROMIUM, join(machine.bin, 'chromium'));
+    // RabbitMQ on its own epmd, both on free ports of 127.0.0.1, its files in the run's scratch folder
+    const epmd = servers.find((s) => s.started === 'epmd')!;
+    const rabbit = servers.find((s) => s.started === 'rabbitmq-server')!;
+    assert.deepEqual(epmd.args.slice(0, 1).concat(epmd.args.slice(2)), ['-port', '-address', '127.0.0.1']);
+    assert.equal(rabbit.env.ERL_EPMD_PORT, epmd.args[1], 'the broker uses the epmd started for it');
+    assert.equal(env.HUD_TEST_RMQ_URL, `amqp://127.0.0.1:${rabbit.env.RABBITMQ_NODE_PORT}`);
+    assert.equal(rabbit.env.RABBITMQ_NODE_IP_ADDRESS, '127.0.0.1');
+    assert.equal(rabbit.env.RABBITMQ_SERVER_START_ARGS, '-start_epmd false', 'no epmd daemon of its own');
+    assert.ok(rabbit.env.RABBITMQ_MNESIA_BASE?.startsWith(tmpdir()), rabbit.env.RABBITMQ_MNESIA_BASE);
     assert.deepEqual(await stillRunning(servers.map((s) => s.pid)), [], 'every server is stopped when the run ends');
   });
 
   it('stops every server it started when the tests fail, and on SIGTERM', async () => {
-    const installed = ['redis-server', 'mosquitto', 'nats-server', 'chromium'];
+    const installed = ALL_PROGRAMS;
     const failing = fakeMachine(installed, false);
     const failed = await runNode([SERVICES, '--', process.execPath, '-e', 'process.exit(3)'], failing.env);
     assert.equal(failed.code, 3, 'the command’s exit code is the run’s');
     const failedServers = startedServers(failing);
-    assert.equal(failedServers.length, 3);
+    assert.equal(failedServers.length, 5);
     assert.deepEqual(await stillRunning(failedServers.map((s) => s.pid)), []);
 
     const stopped = fakeMachine(installed, false);
@@ -243,7 +266,7 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     });
     assert.ok(signalled, 'the command ran');
     const servers = startedServers(stopped);
-    assert.equal(servers.length, 3);
+    assert.equal(servers.length, 5);
     assert.deepEqual(await stillRunning([...servers.map((s) => s.pid), commandPid]), [], 'servers and the running command are gone');
   });
 });

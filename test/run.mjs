@@ -1,7 +1,8 @@
 // The test command. `npm test` builds, then runs this with no argument:
 //   0. installs what the tests need when it is missing (redis-server, mosquitto, nats-server,
-//      chromium: apt-get as root, else it stops with the command to run) and starts one Redis,
-//      one mosquitto and one nats-server on 127.0.0.1 for the whole run (runner/services.mjs);
+//      rabbitmq-server, chromium: apt-get as root, else it stops with the command to run) and
+//      starts one Redis, one mosquitto, one nats-server and, when a test file selected needs
+//      it, one RabbitMQ on 127.0.0.1 for the whole run (runner/services.mjs);
 //      steps 1 and 2 read their addresses from HUD_TEST_* variables. They are stopped when
 //      the run ends, however it ends.
 //   1. every compiled test file (.build/test/**/*.test.js) on this Node (the machine's, 20),
@@ -18,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boundedSpawn } from './runner/bounded-spawn.mjs';
 import { ensureNode24 } from './runner/node24.mjs';
-import { withTestServices } from './runner/services.mjs';
+import { needsRabbitMq, withTestServices } from './runner/services.mjs';
 
 const SUITE_TIMEOUT_MS = 20 * 60_000;
 const CONSUMERS_TIMEOUT_MS = 15 * 60_000;
@@ -116,7 +117,9 @@ async function runSteps(serviceEnv) {
 }
 
 // The consumer apps run no broker: a consumers-only run starts nothing.
-const results = steps.some((s) => s === 'suite' || s === 'node24') ? await withTestServices(runSteps) : await runSteps({});
+const results = steps.some((s) => s === 'suite' || s === 'node24')
+  ? await withTestServices(runSteps, { rabbitmq: needsRabbitMq(findTests('.build/test').filter((f) => !filter || f.includes(filter))) })
+  : await runSteps({});
 
 console.log('\n=== summary ===');
 for (const r of results) {

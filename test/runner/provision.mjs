@@ -1,5 +1,6 @@
-// Makes sure the programs the tests use are installed: Debian's redis-server, mosquitto and
-// nats-server (real brokers on loopback) and chromium (the inspector page in a real browser).
+// Makes sure the programs the tests use are installed: Debian's redis-server, mosquitto,
+// nats-server and rabbitmq-server with Erlang's epmd (real brokers on loopback) and chromium
+// (the inspector page in a real browser).
 // What is missing is installed with apt-get when that can be done (root, apt-get on PATH):
 // one `apt-get update`, then one `apt-get install -y <missing...>`. Where it cannot, the run
 // stops at once with the exact command to run, instead of dozens of tests failing later.
@@ -13,6 +14,8 @@ export const REQUIREMENTS = [
   { binary: 'mosquitto', pkg: 'mosquitto', use: 'MQTT transport' },
   { binary: 'nats-server', pkg: 'nats-server', use: 'NATS transport' },
   { binary: 'chromium', pkg: 'chromium', use: 'the inspector page in a headless browser' },
+  { binary: 'rabbitmq-server', pkg: 'rabbitmq-server', use: 'RabbitMQ transport' },
+  { binary: 'epmd', pkg: 'erlang-base', use: "Erlang's port mapper, which RabbitMQ needs" },
 ];
 
 // Debian puts mosquitto and nats-server in /usr/sbin, which a non-root PATH often lacks.

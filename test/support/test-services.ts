@@ -3,7 +3,7 @@
  * 127.0.0.1 before any test file runs, and named by environment variables. A file run
  * without them fails with a message saying how to run it, never skips.
  */
-export type TestService = 'HUD_TEST_REDIS_URL' | 'HUD_TEST_MQTT_URL' | 'HUD_TEST_NATS_URL' | 'HUD_TEST_CHROMIUM';
+export type TestService = 'HUD_TEST_REDIS_URL' | 'HUD_TEST_MQTT_URL' | 'HUD_TEST_NATS_URL' | 'HUD_TEST_RMQ_URL' | 'HUD_TEST_CHROMIUM';
 
 /** The value of `variable`, or a clear error when the file was not run by test/run.mjs. */
 export function testService(variable: TestService): string {
