@@ -56,6 +56,28 @@ function hudModule(exporter: MemoryExporter, extra: HudModuleOptions = {}) {
   return HudModule.forRoot({ exporters: [exporter], rateLimit: false, slowThresholdMs: 10_000, fromMetadata: FROM_METADATA, ...extra });
 }
 
+type BrokerOptions =
+  | { transport: Transport.NATS; options: { servers: string } }
+  | { transport: Transport.MQTT; options: { url: string; protocolVersion: 5 } };
+
+/** A microservice failing on `pattern` over a real broker, with a connected client. */
+async function startBroker(broker: BrokerOptions, exporter: MemoryExporter, pattern: string, extra: HudModuleOptions = {}) {
+  @Module({ imports: [hudModule(exporter, extra)], controllers: [chargeController(pattern)] })
+  class BrokerModule {}
+  const app = await NestFactory.createMicroservice(BrokerModule, { ...broker, logger: false });
+  await app.listen();
+  const client = ClientProxyFactory.create(broker);
+  await client.connect();
+  return {
+    app,
+    client,
+    close: async () => {
+      await client.close();
+      await app.close();
+    },
+  };
+}
+
 async function sendAndFail(client: ClientProxy, pattern: string, data: unknown): Promise<void> {
   await firstValueFrom(client.send(pattern, data)).then(
     () => assert.fail('the handler fails'),
@@ -67,22 +89,14 @@ describe('fromMetadata: message headers as context', () => {
   describe('NATS headers (real nats-server)', () => {
     const exporter = new MemoryExporter();
     const pattern = uniqueName('hud-meta-nats');
-    let app: Awaited<ReturnType<typeof NestFactory.createMicroservice>>;
+    let running: Awaited<ReturnType<typeof startBroker>>;
     let client: ClientProxy;
-    const options = { servers: testService('HUD_TEST_NATS_URL') };
 
     before(async () => {
-      @Module({ imports: [hudModule(exporter)], controllers: [chargeController(pattern)] })
-      class NatsModule {}
-      app = await NestFactory.createMicroservice(NatsModule, { transport: Transport.NATS, options, logger: false });
-      await app.listen();
-      client = ClientProxyFactory.create({ transport: Transport.NATS, options });
-      await client.connect();
+      running = await startBroker({ transport: Transport.NATS, options: { servers: testService('HUD_TEST_NATS_URL') } }, exporter, pattern);
+      client = running.client;
     });
-    after(async () => {
-      await client?.close();
-      await app?.close();
-    });
+    after(() => running?.close());
 
     it('sets the listed headers, matched ignoring case; absent ones are skipped; the handler’s own keys are kept', async () => {
       const headers = natsHeaders();
@@ -113,22 +127,15 @@ describe('fromMetadata: message headers as context', () => {
   describe('MQTT 5 user properties (real mosquitto)', () => {
     const exporter = new MemoryExporter();
     const pattern = uniqueName('hud-meta-mqtt');
-    let app: Awaited<ReturnType<typeof NestFactory.createMicroservice>>;
+    let running: Awaited<ReturnType<typeof startBroker>>;
     let client: ClientProxy;
-    const options = { url: testService('HUD_TEST_MQTT_URL'), protocolVersion: 5 as const };
 
     before(async () => {
-      @Module({ imports: [hudModule(exporter)], controllers: [chargeController(pattern)] })
-      class MqttModule {}
-      app = await NestFactory.createMicroservice(MqttModule, { transport: Transport.MQTT, options, logger: false });
-      await app.listen();
-      client = ClientProxyFactory.create({ transport: Transport.MQTT, options });
-      await client.connect();
+      const options = { url: testService('HUD_TEST_MQTT_URL'), protocolVersion: 5 as const };
+      running = await startBroker({ transport: Transport.MQTT, options }, exporter, pattern);
+      client = running.client;
     });
-    after(async () => {
-      await client?.close();
-      await app?.close();
-    });
+    after(() => running?.close());
 
     it('sets the listed user properties; a repeated property becomes a list', async () => {
       const record = new MqttRecordBuilder({ amount: 7 })
@@ -279,12 +286,8 @@ describe('fromMetadata: message headers as context', () => {
     it('a bad value is dropped and named like any set; strict mode never fails the message', async () => {
       const exporter = new MemoryExporter();
       const pattern = uniqueName('hud-meta-strict');
-      const options = { servers: testService('HUD_TEST_NATS_URL') };
-      @Module({ imports: [hudModule(exporter, { strict: true, limits: { maxStringLength: 8 } })], controllers: [chargeController(pattern)] })
-      class StrictModule {}
-      const app = await NestFactory.createMicroservice(StrictModule, { transport: Transport.NATS, options, logger: false });
-      await app.listen();
-      const client = ClientProxyFactory.create({ transport: Transport.NATS, options });
+      const broker = { transport: Transport.NATS, options: { servers: testService('HUD_TEST_NATS_URL') } } as const;
+      const { client, close } = await startBroker(broker, exporter, pattern, { strict: true, limits: { maxStringLength: 8 } });
       try {
         const headers = natsHeaders();
         headers.set('x-client-id', 'a-client-id-far-too-long');
@@ -293,8 +296,7 @@ describe('fromMetadata: message headers as context', () => {
         assert.equal(record.error?.message, 'charge 1 failed', 'the handler ran and failed by itself');
         assert.deepEqual(record.context, { amount: 1 }, 'strict mode refused the whole header set');
       } finally {
-        await client.close();
-        await app.close();
+        await close();
       }
     });
   });

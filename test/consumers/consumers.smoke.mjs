@@ -7,7 +7,9 @@
 // and must turn a failing request on 127.0.0.1 into one record, leave the responses as they
 // are, record nothing with `enabled: false`, and carry `client_id` to a TCP microservice of
 // the same Nest through withHudPropagation (Nest 11 has no dispatch hook: see
-// lib/propagation/packet-metadata.fallback.ts). The TypeScript declarations of each format
+// lib/propagation/packet-metadata.fallback.ts), and turn a failing `@Interval` tick and a
+// failing `@OnEvent` listener of that Nest's @nestjs/schedule and @nestjs/event-emitter into
+// records with no decorator of ours. The TypeScript declarations of each format
 // are compiled against the same install, under the module settings such apps use.
 // Installs use npm's cache first (--prefer-offline), so a warm machine needs no network, and
 // run no install scripts (none of these packages needs one).
@@ -163,6 +165,10 @@ for (const app of APPS) {
           assert.deepEqual(propagation.record.invocation.rpc, { pattern: 'billing.charge', transport: 'TCP' });
           assert.equal(propagation.record.error.message, 'ledger locked');
           assert.deepEqual(propagation.record.context, { client_id: 'acme', amount: 42 });
+
+          // this Nest's @nestjs/schedule and @nestjs/event-emitter, no decorator of ours
+          assert.deepEqual(result.jobs.tick, { kind: 'job', name: 'StockJobs.sync', context: { tick: 1 }, message: 'sync 1 failed' });
+          assert.deepEqual(result.jobs.listener, { kind: 'job', name: 'StockJobs.onOrder', context: { order_id: 'o-7' }, message: 'listener failed for o-7' });
         });
       }
     }

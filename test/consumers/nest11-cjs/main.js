@@ -7,6 +7,8 @@ runSmoke({
   common: require('@nestjs/common'),
   core: require('@nestjs/core'),
   microservices: require('@nestjs/microservices'),
+  schedule: require('@nestjs/schedule'),
+  events: require('@nestjs/event-emitter'),
   adapter: () => new (require('@nestjs/platform-express').ExpressAdapter)(),
   hud: require('nestjs-hud'),
   resolved: require.resolve('nestjs-hud'),

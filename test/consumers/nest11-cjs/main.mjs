@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import * as common from '@nestjs/common';
 import * as core from '@nestjs/core';
 import * as microservices from '@nestjs/microservices';
+import * as schedule from '@nestjs/schedule';
+import * as events from '@nestjs/event-emitter';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import * as hud from 'nestjs-hud';
 
@@ -15,6 +17,8 @@ await runSmoke({
   common,
   core,
   microservices,
+  schedule,
+  events,
   adapter: () => new ExpressAdapter(),
   hud,
   resolved: import.meta.resolve('nestjs-hud'),

@@ -157,7 +157,53 @@ async function propagateOverTcp({ common, core, microservices, adapter, hud }) {
 }
 
 /**
- * @param {object} modules `common`, `core`, `microservices`, `adapter` (a function returning a new HTTP adapter),
+ * `@Interval` and `@OnEvent` handlers of this Nest's `@nestjs/schedule` and
+ * `@nestjs/event-emitter`, with no nestjs-hud code: each failing call must be one record of
+ * kind `job`, named `ClassName.method`.
+ */
+async function scheduleAndEvents({ common, core, hud, schedule, events }) {
+  const { Injectable, Module } = common;
+  const memory = new hud.MemoryExporter();
+
+  class StockJobs {
+    constructor() {
+      this.ticks = 0;
+    }
+    sync() {
+      this.ticks++;
+      hud.setContext({ tick: this.ticks });
+      throw new Error(`sync ${this.ticks} failed`);
+    }
+    onOrder(event) {
+      hud.setContext({ order_id: event.id });
+      throw new Error(`listener failed for ${event.id}`);
+    }
+  }
+  schedule.Interval('smoke-sync', 20)(StockJobs.prototype, 'sync', Object.getOwnPropertyDescriptor(StockJobs.prototype, 'sync'));
+  events.OnEvent('order.created')(StockJobs.prototype, 'onOrder', Object.getOwnPropertyDescriptor(StockJobs.prototype, 'onOrder'));
+  Injectable()(StockJobs);
+
+  class JobsModule {}
+  Module({
+    imports: [schedule.ScheduleModule.forRoot(), events.EventEmitterModule.forRoot(), hud.HudModule.forRoot({ exporters: [memory], rateLimit: false })],
+    providers: [StockJobs],
+  })(JobsModule);
+  const app = await core.NestFactory.createApplicationContext(JobsModule, { logger: false });
+  try {
+    const tick = await memory.waitFor((r) => r.invocation.name === 'StockJobs.sync', 10_000);
+    app.get(schedule.SchedulerRegistry).deleteInterval('smoke-sync');
+    await app.get(events.EventEmitter2).emitAsync('order.created', { id: 'o-7' });
+    const listener = await memory.waitFor((r) => r.invocation.name === 'StockJobs.onOrder', 5000);
+    const summary = (r) => ({ kind: r.invocation.kind, name: r.invocation.name, context: r.context, message: r.error && r.error.message });
+    return { tick: summary(tick), listener: summary(listener) };
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * @param {object} modules `common`, `core`, `microservices`, `schedule`, `events` (`@nestjs/event-emitter`),
+ *   `adapter` (a function returning a new HTTP adapter),
  *   `hud` (the nestjs-hud module object), `resolved` (where `nestjs-hud` resolved to),
  *   `nestVersion`, `format` ('cjs' | 'esm')
  */
@@ -170,6 +216,7 @@ async function runSmoke(modules) {
     enabled: await serve({ ...modules, enabled: true }),
     disabled: await serve({ ...modules, enabled: false }),
     propagation: await propagateOverTcp(modules),
+    jobs: await scheduleAndEvents(modules),
   };
   // One line the smoke test looks for; everything else on stdout is ignored.
   console.log(`HUD_SMOKE_RESULT ${JSON.stringify(result)}`);
