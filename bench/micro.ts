@@ -160,10 +160,22 @@ export async function runMicro(): Promise<MicroResult[]> {
   await OpenFeature.setProviderAndWait(
     new InMemoryProvider({ 'new-checkout': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: false } }),
   );
+  // (the SDK awaits every stage of every hook, so any hook costs something: a no-op hook
+  // with the same stages is the floor that leaves what HudOpenFeatureHook itself does)
   const flagsWithoutHook = OpenFeature.getClient('micro-plain');
+  const flagsWithNoopHook = OpenFeature.getClient('micro-noop');
+  flagsWithNoopHook.addHooks({ after: () => undefined, error: () => undefined });
   const flagsWithHook = OpenFeature.getClient('micro-hud');
   flagsWithHook.addHooks(new HudOpenFeatureHook());
   const NO_FLAG_HOOK = 'an invocation evaluating 1 flag (OpenFeature, in-memory), no hook';
+  const NOOP_FLAG_HOOK = 'an invocation evaluating 1 flag (OpenFeature, in-memory), a no-op hook';
+  // the hook's own work for one evaluation, called as the SDK calls it, without the SDK around it
+  const directHook = new HudOpenFeatureHook();
+  const flagHookContext = { flagKey: 'new-checkout', defaultValue: false };
+  const flagDetails = { flagKey: 'new-checkout', value: true, variant: 'on' };
+  const EMPTY_INVOCATION = 'HudContextService.run of an empty function';
+  const ONE_KEY_INVOCATION = "HudContextService.run + setContext({ 'flag.new-checkout': true })";
+  const flagValue = { 'flag.new-checkout': true };
 
   const cases: MicroCase[] = [
     {
@@ -251,11 +263,42 @@ export async function runMicro(): Promise<MicroResult[]> {
       },
     },
     {
-      name: 'an invocation evaluating 1 flag (OpenFeature, in-memory), HudOpenFeatureHook',
+      name: NOOP_FLAG_HOOK,
       floor: NO_FLAG_HOOK,
       iterations: N / 10,
       batch: async (n) => {
+        for (let i = 0; i < n; i++) await hud.run('micro', () => flagsWithNoopHook.getBooleanValue('new-checkout', false));
+      },
+    },
+    {
+      name: 'an invocation evaluating 1 flag (OpenFeature, in-memory), HudOpenFeatureHook',
+      floor: NOOP_FLAG_HOOK,
+      iterations: N / 10,
+      batch: async (n) => {
         for (let i = 0; i < n; i++) await hud.run('micro', () => flagsWithHook.getBooleanValue('new-checkout', false));
+      },
+    },
+    {
+      name: EMPTY_INVOCATION,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hud.run('micro', () => undefined);
+      },
+    },
+    {
+      name: ONE_KEY_INVOCATION,
+      floor: EMPTY_INVOCATION,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hud.run('micro', () => setContext(flagValue));
+      },
+    },
+    {
+      name: 'HudContextService.run + HudOpenFeatureHook.after (1 flag recorded)',
+      floor: ONE_KEY_INVOCATION,
+      iterations: N,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) hud.run('micro', () => directHook.after(flagHookContext, flagDetails));
       },
     },
     {

@@ -20,8 +20,32 @@ export interface HudFlagEvaluationDetails {
 /** Context keys of flags start with this: `flag.new-checkout`. */
 const FLAG_KEY_PREFIX = 'flag.';
 
-/** How many flags each invocation holds so far (weak: gone with the invocation). */
-const flagCounts = new WeakMap<Invocation, number>();
+/**
+ * `flag.<flagKey>` of the flags seen lately, so that an evaluation reuses one key string
+ * rather than building and hashing a new one. Flag keys come from code, so there are few;
+ * the cache starts over past `MAX_CACHED_KEYS` all the same.
+ */
+const contextKeys = new Map<string, string>();
+const MAX_CACHED_KEYS = 1000;
+
+function contextKeyOf(flagKey: string): string {
+  let key = contextKeys.get(flagKey);
+  if (key === undefined) {
+    if (contextKeys.size >= MAX_CACHED_KEYS) contextKeys.clear();
+    key = FLAG_KEY_PREFIX + flagKey;
+    contextKeys.set(flagKey, key);
+  }
+  return key;
+}
+
+/** How many flags `invocation` holds: counted only when it could have reached a limit. */
+function flagCount(invocation: Invocation, limit: number): number {
+  // no flag without a key: under the limit in keys, under it in flags (the common case)
+  if (invocation.keyCount < limit) return invocation.keyCount;
+  let count = 0;
+  for (const key of Object.keys(invocation.values)) if (key.startsWith(FLAG_KEY_PREFIX)) count++;
+  return count;
+}
 
 /** A flag's value as context: booleans, strings and numbers as they are; an object's variant name. */
 function flagContextValue(value: unknown, variant: string | undefined): string | number | boolean | undefined {
@@ -72,15 +96,12 @@ export class HudOpenFeatureHook {
 
   private record(invocation: Invocation, flagKey: unknown, value: string | number | boolean | undefined): void {
     if (value === undefined || typeof flagKey !== 'string') return;
-    const key = FLAG_KEY_PREFIX + flagKey;
+    const key = contextKeyOf(flagKey);
     try {
-      if (invocation.values[key] === undefined) {
-        const count = flagCounts.get(invocation) ?? 0;
-        if (count >= this.maxFlags) {
-          invocation.runtime.notes.debug('openfeature:max-flags', `openFeature: an invocation evaluated more than ${this.maxFlags} flags (openFeature.maxFlags); the others were not recorded (noted once)`);
-          return;
-        }
-        flagCounts.set(invocation, count + 1);
+      // a flag evaluated again keeps its place; a new one needs room under maxFlags
+      if (invocation.values[key] === undefined && flagCount(invocation, this.maxFlags) >= this.maxFlags) {
+        invocation.runtime.notes.debug('openfeature:max-flags', `openFeature: an invocation evaluated more than ${this.maxFlags} flags (openFeature.maxFlags); the others were not recorded (noted once)`);
+        return;
       }
       writeContextEntry(invocation, key, value);
     } catch (error) {
