@@ -11,9 +11,11 @@ import {
 } from './hud.options.js';
 import { HudSuspectsOptions } from './options/hud-suspects.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
+import { serviceVersionFromEnvironment } from './options/resource-attributes.reader.js';
 
 const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
   'service',
+  'version',
   'fromHeaders',
   'exporters',
   'beforeRecord',
@@ -113,6 +115,7 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
     options.suspects = withDefaults(HudSuspectsOptions, given.suspects) as HudSuspectsOptions;
   }
   if (given.metrics !== undefined) options.metrics = withDefaults(HudMetricsOptions, given.metrics) as HudMetricsOptions;
+  if (given.version === undefined) options.version = serviceVersionFromEnvironment();
   problems.push(...messagesOf(validateSync(options, { forbidUnknownValues: false })));
   if (problems.length > 0) {
     throw new Error(`HudModule: invalid options:\n  - ${[...new Set(problems)].join('\n  - ')}`);
