@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RUN = join(ROOT, 'test', 'run.mjs');
 const SERVICES = join(ROOT, 'test', 'runner', 'services.mjs');
-const ALL_PACKAGES = 'redis-server mosquitto nats-server chromium';
+const ALL_PACKAGES = 'redis-server mosquitto nats-server chromium prometheus';
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
-/** A fake server: listens on its port, answers Redis' PING and greets like NATS; logs its pid. */
+/** A fake server: listens on its port, answers Redis' PING, greets like NATS, is ready like Prometheus; logs its pid. */
 const FAKE_SERVER = String.raw`
 const { appendFileSync, readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
@@ -25,23 +25,31 @@ const [name, ...args] = process.argv.slice(2);
 const after = (flag) => args[args.indexOf(flag) + 1];
 const port = name === 'redis-server' ? after('--port')
   : name === 'nats-server' ? after('-p')
+  : name === 'prometheus' ? args.find((a) => a.startsWith('--web.listen-address=')).split(':').pop()
   : /listener (\d+)/.exec(readFileSync(after('-c'), 'utf8'))[1];
-appendFileSync(process.env.FAKE_LOG, JSON.stringify({ started: name, pid: process.pid, args }) + '\n');
+// the configuration is written in the run's scratch folder, gone once the run ends: logged here
+const config = name === 'prometheus' ? readFileSync(args.find((a) => a.startsWith('--config.file=')).slice(14), 'utf8') : undefined;
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ started: name, pid: process.pid, args, config }) + '\n');
 createServer((socket) => {
   if (name === 'nats-server') socket.write('INFO {}\r\n');
-  socket.on('data', (chunk) => { if (String(chunk).startsWith('PING')) socket.write('+PONG\r\n'); });
+  socket.on('data', (chunk) => {
+    if (String(chunk).startsWith('PING')) socket.write('+PONG\r\n');
+    if (String(chunk).startsWith('GET /-/ready ')) socket.end('HTTP/1.0 200 OK\r\n\r\nready');
+  });
   socket.on('error', () => {});
 }).listen(Number(port), '127.0.0.1');
 `;
 
-/** A fake apt-get: records its arguments; `install` puts a fake server on PATH per package. */
+/** A fake apt-get: records its arguments; `install` puts a package's fake programs on PATH. */
 const FAKE_APT = String.raw`
 const { appendFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const args = process.argv.slice(2);
 appendFileSync(process.env.FAKE_APT_LOG, JSON.stringify(args) + '\n');
 if (args[0] === 'install') for (const pkg of args.slice(1).filter((a) => !a.startsWith('-'))) {
-  writeFileSync(join(process.env.FAKE_BIN, pkg), process.env['FAKE_SCRIPT_' + pkg.replace('-', '_')], { mode: 0o755 });
+  for (const program of pkg === 'prometheus' ? ['prometheus', 'promtool'] : [pkg]) {
+    writeFileSync(join(process.env.FAKE_BIN, program), process.env['FAKE_SCRIPT_' + program.replace('-', '_')], { mode: 0o755 });
+  }
 }
 `;
 
@@ -68,7 +76,7 @@ function fakeMachine(installed: string[], withApt: boolean): FakeMachine {
   writeFileSync(join(dir, 'fake-server.cjs'), FAKE_SERVER);
   writeFileSync(join(dir, 'fake-apt.cjs'), FAKE_APT);
   const script = (name: string) =>
-    name === 'chromium'
+    name === 'chromium' || name === 'promtool'
       ? '#!/bin/sh\nexit 0\n'
       : `#!/bin/sh\nexec '${process.execPath}' '${join(dir, 'fake-server.cjs')}' ${name} "$@"\n`;
   const env: NodeJS.ProcessEnv = {
@@ -79,7 +87,7 @@ function fakeMachine(installed: string[], withApt: boolean): FakeMachine {
     FAKE_APT_LOG: aptLog,
     FAKE_BIN: bin,
   };
-  for (const name of ['redis-server', 'mosquitto', 'nats-server', 'chromium']) env[`FAKE_SCRIPT_${name.replace('-', '_')}`] = script(name);
+  for (const name of ['redis-server', 'mosquitto', 'nats-server', 'chromium', 'prometheus', 'promtool']) env[`FAKE_SCRIPT_${name.replace('-', '_')}`] = script(name);
   writeFileSync(serverLog, '');
   mkdirSync(bin, { mode: 0o755 });
   for (const name of installed) writeFileSync(join(bin, name), script(name), { mode: 0o755 });
@@ -126,6 +134,8 @@ interface StartedServer {
   started: string;
   pid: number;
   args: string[];
+  /** Prometheus' configuration file, as it was when it started. */
+  config?: string;
 }
 
 function startedServers(machine: FakeMachine): StartedServer[] {
@@ -182,7 +192,7 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     // as root, the same run as the unprivileged user `nobody`
     const run = await runNode([RUN, 'http-forensics'], machine.env, isRoot ? { uid: NOBODY } : {});
     assert.equal(run.code, 1, run.stderr);
-    assert.ok(run.stderr.includes('\n  sudo apt-get update && sudo apt-get install -y mosquitto nats-server chromium\n'), run.stderr);
+    assert.ok(run.stderr.includes('\n  sudo apt-get update && sudo apt-get install -y mosquitto nats-server chromium prometheus\n'), run.stderr);
     assert.match(run.stderr, /installing needs root/);
     assert.match(run.stderr, /mosquitto \(MQTT transport\)/, 'says what each missing program is for');
     assert.deepEqual(aptCalls(machine), []);
@@ -200,13 +210,14 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
       return;
     }
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.deepEqual(aptCalls(machine), [['update'], ['install', '-y', 'mosquitto', 'nats-server']]);
+    assert.deepEqual(aptCalls(machine), [['update'], ['install', '-y', 'mosquitto', 'nats-server', 'prometheus']], 'prometheus once, for both of its programs');
     assert.match(run.stdout, /^test\/run\.mjs: mosquitto is missing \(MQTT transport\): installing it with apt-get$/m);
     assert.match(run.stdout, /^test\/run\.mjs: nats-server is missing \(NATS transport\): installing it with apt-get$/m);
+    assert.match(run.stdout, /^test\/run\.mjs: promtool is missing \(checking and unit-testing the shipped Prometheus rules\): installing it with apt-get$/m);
     assert.doesNotMatch(run.stdout, /redis-server is missing/);
 
     const servers = startedServers(machine);
-    assert.deepEqual(servers.map((s) => s.started).sort(), ['mosquitto', 'nats-server', 'redis-server']);
+    assert.deepEqual(servers.map((s) => s.started).sort(), ['mosquitto', 'nats-server', 'prometheus', 'redis-server']);
     const env = JSON.parse(/^ENV (.*)$/m.exec(run.stdout)![1]) as Record<string, string>;
     const redis = servers.find((s) => s.started === 'redis-server')!;
     const port = redis.args[redis.args.indexOf('--port') + 1];
@@ -215,16 +226,26 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     assert.match(env.HUD_TEST_MQTT_URL, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
     assert.match(env.HUD_TEST_NATS_URL, /^nats:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(env.HUD_TEST_CHROMIUM, join(machine.bin, 'chromium'));
+    const prometheus = servers.find((s) => s.started === 'prometheus')!;
+    const listen = prometheus.args.find((a) => a.startsWith('--web.listen-address='));
+    assert.equal(`--web.listen-address=${new URL(env.HUD_TEST_PROMETHEUS_URL).host}`, listen);
+    assert.match(env.HUD_TEST_PROMETHEUS_URL, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(env.HUD_TEST_PROMTOOL, join(machine.bin, 'promtool'));
+    const config = prometheus.config!;
+    assert.match(config, /scrape_interval: 1s/);
+    assert.match(config, /evaluation_interval: 1s/);
+    assert.ok(config.includes(JSON.stringify(join(env.HUD_TEST_PROMETHEUS_TARGETS, '*.json'))), 'scrapes the targets tests write');
+    assert.ok(config.includes(JSON.stringify(join(env.HUD_TEST_PROMETHEUS_RULES, '*.yml'))), 'evaluates the rules tests write');
     assert.deepEqual(await stillRunning(servers.map((s) => s.pid)), [], 'every server is stopped when the run ends');
   });
 
   it('stops every server it started when the tests fail, and on SIGTERM', async () => {
-    const installed = ['redis-server', 'mosquitto', 'nats-server', 'chromium'];
+    const installed = ['redis-server', 'mosquitto', 'nats-server', 'chromium', 'prometheus', 'promtool'];
     const failing = fakeMachine(installed, false);
     const failed = await runNode([SERVICES, '--', process.execPath, '-e', 'process.exit(3)'], failing.env);
     assert.equal(failed.code, 3, 'the command’s exit code is the run’s');
     const failedServers = startedServers(failing);
-    assert.equal(failedServers.length, 3);
+    assert.equal(failedServers.length, 4);
     assert.deepEqual(await stillRunning(failedServers.map((s) => s.pid)), []);
 
     const stopped = fakeMachine(installed, false);
@@ -243,7 +264,7 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     });
     assert.ok(signalled, 'the command ran');
     const servers = startedServers(stopped);
-    assert.equal(servers.length, 3);
+    assert.equal(servers.length, 4);
     assert.deepEqual(await stillRunning([...servers.map((s) => s.pid), commandPid]), [], 'servers and the running command are gone');
   });
 });

@@ -3,6 +3,11 @@
 //   redis-server  → HUD_TEST_REDIS_URL  (redis://127.0.0.1:<port>)
 //   mosquitto     → HUD_TEST_MQTT_URL   (mqtt://127.0.0.1:<port>)
 //   nats-server   → HUD_TEST_NATS_URL   (nats://127.0.0.1:<port>)
+//   prometheus    → HUD_TEST_PROMETHEUS_URL (http://127.0.0.1:<port>), scraping every 1 s the
+//                   targets tests write into HUD_TEST_PROMETHEUS_TARGETS (file_sd_configs: *.json)
+//                   and evaluating every 1 s the rule files tests write into
+//                   HUD_TEST_PROMETHEUS_RULES (*.yml, read on POST /-/reload)
+//   promtool      → HUD_TEST_PROMTOOL   (its path, from the same package)
 //   chromium      → HUD_TEST_CHROMIUM   (its path; each browser test launches its own)
 // Each server runs in the foreground as a child of this process, without persistence, and
 // is stopped when the run ends: normally, on failure, on an exception (the 'exit' hook) and
@@ -10,7 +15,7 @@
 //
 //   node test/runner/services.mjs -- <command...>   runs one command with the services up
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +42,8 @@ function freePort() {
 
 /**
  * Resolves true when the server on `port` answers like itself: Redis PONGs a PING, NATS
- * greets with INFO, mosquitto accepts the connection.
+ * greets with INFO, mosquitto accepts the connection, Prometheus answers 200 on /-/ready
+ * (once it has loaded its configuration and storage).
  */
 function probe(kind, port) {
   return new Promise((resolve) => {
@@ -51,11 +57,13 @@ function probe(kind, port) {
     let reply = '';
     socket.on('connect', () => {
       if (kind === 'redis') socket.write('PING\r\n');
+      if (kind === 'prometheus') socket.write(`GET /-/ready HTTP/1.0\r\nHost: ${HOST}:${port}\r\n\r\n`);
       if (kind === 'mqtt') done(true);
     });
     socket.on('data', (chunk) => {
       reply += chunk.toString('utf8');
       if (!reply.includes('\r\n')) return;
+      if (kind === 'prometheus') return done(/^HTTP\/1\.[01] 200 /.test(reply));
       done(kind === 'redis' ? reply.startsWith('+PONG') : reply.startsWith('INFO'));
     });
     socket.on('error', () => done(false));
@@ -88,6 +96,39 @@ const SERVERS = [
     env: 'HUD_TEST_NATS_URL',
     scheme: 'nats',
     args: (port) => ['-a', HOST, '-p', String(port)],
+  },
+  {
+    kind: 'prometheus',
+    binary: 'prometheus',
+    env: 'HUD_TEST_PROMETHEUS_URL',
+    scheme: 'http',
+    extraEnv: (dir) => ({ HUD_TEST_PROMETHEUS_TARGETS: join(dir, 'prometheus-targets'), HUD_TEST_PROMETHEUS_RULES: join(dir, 'prometheus-rules') }),
+    args: (port, dir) => {
+      const targets = join(dir, 'prometheus-targets');
+      const rules = join(dir, 'prometheus-rules');
+      mkdirSync(targets, { recursive: true });
+      mkdirSync(rules, { recursive: true });
+      const config = join(dir, 'prometheus.yml');
+      writeFileSync(
+        config,
+        [
+          'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
+          `rule_files: [${JSON.stringify(join(rules, '*.yml'))}]`,
+          'scrape_configs:',
+          '  - job_name: hud-test',
+          `    file_sd_configs: [{ files: [${JSON.stringify(join(targets, '*.json'))}], refresh_interval: 1s }]`,
+          '',
+        ].join('\n'),
+      );
+      return [
+        `--config.file=${config}`,
+        `--web.listen-address=${HOST}:${port}`,
+        `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+        '--storage.tsdb.retention.time=1d',
+        '--web.enable-lifecycle',
+        '--log.level=warn',
+      ];
+    },
   },
 ];
 
@@ -154,8 +195,8 @@ export async function startTestServices(env = process.env) {
     await stop();
     throw error;
   }
-  const serviceEnv = { HUD_TEST_CHROMIUM: binaries.chromium };
-  for (const { spec, url } of started) serviceEnv[spec.env] = url;
+  const serviceEnv = { HUD_TEST_CHROMIUM: binaries.chromium, HUD_TEST_PROMTOOL: binaries.promtool };
+  for (const { spec, url } of started) Object.assign(serviceEnv, { [spec.env]: url }, spec.extraEnv?.(dir));
   const summary = started.map(({ spec, url, pid }) => `${spec.binary} ${url} (pid ${pid})`).join(', ');
   console.log(`test/run.mjs: started ${summary}`);
   return { env: serviceEnv, stop };
