@@ -11,6 +11,7 @@ import {
 } from './hud.options.js';
 import { HudSuspectsOptions } from './options/hud-suspects.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
+import { resolveFleetOptions } from './options/hud-fleet.options.js';
 import { serviceVersionFromEnvironment } from './options/resource-attributes.reader.js';
 
 const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
@@ -107,6 +108,7 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   }
   if (given.inspector !== undefined) {
     options.inspector = withDefaults(HudInspectorOptions, given.inspector) as HudInspectorOptions;
+    problems.push(...resolveFleetOptions(options.inspector));
   }
   if (given.propagation !== undefined) {
     options.propagation = withDefaults(HudPropagationOptions, given.propagation) as HudPropagationOptions;

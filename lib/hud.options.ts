@@ -2,7 +2,7 @@ import { IsBoolean, IsInt, IsOptional, IsString, Min, MinLength, ValidateBy, Val
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
-import { HudInspectorOptions } from './options/hud-inspector.options.js';
+import { HudInspectorOptions, type HudInspectorModuleOptions } from './options/hud-inspector.options.js';
 import { HudLimits } from './options/hud-limits.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
 import { IsOptionObjectOrFalse, isNumberOrFalse, isFunctionOrStatusList, isExporterList, isRedactList, isHeaderMap, isFunctionOption } from './options/hud-option.rules.js';
@@ -179,7 +179,7 @@ export interface HudModuleOptions {
   maxQueueSize?: number;
   exportTimeoutMs?: number;
   shutdownTimeoutMs?: number;
-  inspector?: Partial<HudInspectorOptions> & { token: string };
+  inspector?: HudInspectorModuleOptions;
   propagation?: Partial<HudPropagationOptions>;
   suspects?: Partial<HudSuspectsOptions> | false;
   metrics?: Partial<HudMetricsOptions>;

@@ -49,3 +49,13 @@ export { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
 export { HudInvocation } from './decorators/hud-invocation.decorator.js';
 export { NdjsonFileExporter } from './forensics/exporters/ndjson-file.exporter.js';
 export type { NdjsonFileExporterOptions } from './forensics/exporters/ndjson-file.exporter.js';
+export { HudFleetOptions } from './options/hud-fleet.options.js';
+export type { HudFleetModuleOptions } from './options/hud-fleet.options.js';
+export type { HudInspectorModuleOptions } from './options/hud-inspector.options.js';
+export type {
+  HudFleetReport,
+  HudFleetName,
+  HudFleetVersion,
+  HudFleetSuspect,
+  HudFleetSuspectReport,
+} from './fleet/hud-fleet-report.interface.js';
