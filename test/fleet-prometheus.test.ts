@@ -91,7 +91,7 @@ describe('the fleet on a real Prometheus: three instances, version 2 failing for
       ...(await Promise.all([
         startInstance({ ...base, version: '1', naming: 'exporter', inspector: { token: TOKEN, prometheusUrl: prometheus.url } }),
         startInstance({ ...base, version: '1', naming: 'exporter' }),
-        startInstance({ ...base, version: '2', naming: 'collector', failTier: FAILING_TIER, slowTier: { tier: FAILING_TIER, ms: 60 } }),
+        startInstance({ ...base, version: '2', naming: 'collector', failTier: FAILING_TIER, slowTier: { tier: FAILING_TIER, ms: 200 } }),
       ])),
     );
     prometheus.writeTargets(SERVICE, instances.map((i) => i.metricsTarget));
