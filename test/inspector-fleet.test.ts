@@ -94,8 +94,8 @@ for (const platform of PLATFORMS) {
 
     before(async () => {
       silent = await silentServer();
-      const start = async (fleet?: { prometheusUrl: string; timeoutMs?: number }) => {
-        const inspector = { token: TOKEN, ...(fleet !== undefined ? { fleet } : {}) };
+      const start = async (fleet?: { prometheusUrl: string; timeoutMs?: number } | null) => {
+        const inspector = { token: TOKEN, ...(fleet !== undefined ? { fleet: fleet as never } : {}) };
         const running = await startHttpApp(platform, { imports: [appModule({ exporters: [new MemoryExporter()], inspector })] });
         apps.push(running);
         await (await fetch(`${running.url}/orders`)).arrayBuffer();
@@ -105,7 +105,8 @@ for (const platform of PLATFORMS) {
       hanging = await start({ prometheusUrl: silent.url, timeoutMs: 300 });
       // a real Prometheus, under a path that is not its API
       notPrometheus = await start({ prometheusUrl: `${testService('HUD_TEST_PROMETHEUS_URL')}/not-the-api` });
-      withoutFleet = await start();
+      // `fleet: null` (a configuration that leaves it out) is no fleet, like no `fleet` at all
+      withoutFleet = await start(platform === 'express' ? null : undefined);
     });
 
     after(async () => {

@@ -94,7 +94,7 @@ export class HudInspector implements OnModuleInit {
         adapter.reply(res, { statusCode: 500, message: 'The inspector could not render this answer' }, 500);
       });
     };
-    const fleet = inspector.fleet === undefined ? undefined : fleetReaderFor(this.options, inspector.fleet);
+    const fleet = inspector.fleet ? fleetReaderFor(this.options, inspector.fleet) : undefined; // null, like undefined: no fleet
     if (fleet !== undefined) {
       adapter.get(paths.fleet, (req, res) =>
         answer(req, res, async () => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(await fleet.read()) })),
