@@ -12,9 +12,12 @@ import {
 import { HudSuspectsOptions } from './options/hud-suspects.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
 import { HudOpenFeatureOptions } from './options/hud-open-feature.options.js';
+import { resolveFleetOptions } from './options/hud-fleet.options.js';
+import { serviceVersionFromEnvironment } from './options/resource-attributes.reader.js';
 
 const KNOWN_OPTIONS = Object.keys(new HudOptions()).concat([
   'service',
+  'version',
   'fromHeaders',
   'exporters',
   'beforeRecord',
@@ -110,6 +113,7 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   }
   if (given.inspector !== undefined) {
     options.inspector = withDefaults(HudInspectorOptions, given.inspector) as HudInspectorOptions;
+    problems.push(...resolveFleetOptions(options.inspector));
   }
   if (given.propagation !== undefined) {
     options.propagation = withDefaults(HudPropagationOptions, given.propagation) as HudPropagationOptions;
@@ -122,6 +126,7 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   if (given.openFeature === true) options.openFeature = new HudOpenFeatureOptions();
   else if (given.openFeature === false || given.openFeature === undefined) options.openFeature = undefined;
   else options.openFeature = withDefaults(HudOpenFeatureOptions, given.openFeature) as HudOpenFeatureOptions;
+  if (given.version === undefined) options.version = serviceVersionFromEnvironment();
   problems.push(...messagesOf(validateSync(options, { forbidUnknownValues: false })));
   if (problems.length > 0) {
     throw new Error(`HudModule: invalid options:\n  - ${[...new Set(problems)].join('\n  - ')}`);

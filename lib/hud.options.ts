@@ -1,8 +1,8 @@
-import { IsBoolean, IsInt, IsOptional, IsString, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Min, MinLength, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
-import { HudInspectorOptions } from './options/hud-inspector.options.js';
+import { HudInspectorOptions, type HudInspectorModuleOptions } from './options/hud-inspector.options.js';
 import { HudLimits } from './options/hud-limits.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
 import { IsOptionObjectOrFalse, isNumberOrFalse, isFunctionOrStatusList, isExporterList, isRedactList, isHeaderMap, isFunctionOption } from './options/hud-option.rules.js';
@@ -35,6 +35,16 @@ export class HudOptions {
   @IsOptional()
   @IsString({ message: 'service must be a string' })
   service?: string;
+
+  /**
+   * Version of the service, put into every record (`version`) and on every metric
+   * (`service.version`), so that old and new instances can be told apart during a deploy.
+   * Default: `service.version` from `OTEL_RESOURCE_ATTRIBUTES` when it is set there, else none.
+   */
+  @IsOptional()
+  @IsString({ message: 'version must be a non-empty string, e.g. process.env.APP_VERSION' })
+  @MinLength(1, { message: 'version must be a non-empty string, e.g. process.env.APP_VERSION' })
+  version?: string;
 
   /**
    * Context keys set from request headers at the start of each HTTP invocation, e.g.
@@ -186,6 +196,7 @@ export class HudOptions {
 export interface HudModuleOptions {
   enabled?: boolean;
   service?: string;
+  version?: string;
   fromHeaders?: Record<string, string>;
   slowThresholdMs?: number | false;
   captureStatus?: HudCaptureStatus;
@@ -199,7 +210,7 @@ export interface HudModuleOptions {
   maxQueueSize?: number;
   exportTimeoutMs?: number;
   shutdownTimeoutMs?: number;
-  inspector?: Partial<HudInspectorOptions> & { token: string };
+  inspector?: HudInspectorModuleOptions;
   propagation?: Partial<HudPropagationOptions>;
   suspects?: Partial<HudSuspectsOptions> | false;
   metrics?: Partial<HudMetricsOptions>;

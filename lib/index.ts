@@ -52,3 +52,13 @@ export type { NdjsonFileExporterOptions } from './forensics/exporters/ndjson-fil
 export { HudOpenFeatureHook } from './openfeature/hud-open-feature.hook.js';
 export type { HudFlagHookContext, HudFlagEvaluationDetails } from './openfeature/hud-open-feature.hook.js';
 export { HudOpenFeatureOptions } from './options/hud-open-feature.options.js';
+export { HudFleetOptions } from './options/hud-fleet.options.js';
+export type { HudFleetModuleOptions } from './options/hud-fleet.options.js';
+export type { HudInspectorModuleOptions } from './options/hud-inspector.options.js';
+export type {
+  HudFleetReport,
+  HudFleetName,
+  HudFleetVersion,
+  HudFleetSuspect,
+  HudFleetSuspectReport,
+} from './fleet/hud-fleet-report.interface.js';

@@ -12,6 +12,7 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { HudModule, type HudModuleOptions, HudSlowThreshold, MemoryExporter, setContext } from 'nestjs-hud';
+import { resolveHudOptions } from '../lib/hud-options.resolver.js';
 import { startHttpApp, type RunningApp } from './support/http-app.js';
 
 @Controller()
@@ -130,18 +131,82 @@ describe('OpenTelemetry metrics (metrics: { keys })', () => {
     }
   });
 
-  it("bounds each key: over 64 characters, or beyond 50 distinct values, is '(other)'", async () => {
-    const running = await startHttpApp('express', { imports: [shopModule({ metrics: { keys: ['plan'] } })] });
+  it("bounds each key: over 64 characters, or beyond 50 values, is '(other)'; every instance keeps the same 50, whatever the order", async () => {
+    const plans = Array.from({ length: 60 }, (_, i) => `plan-${i}`);
+    /** The plans that have a label of their own once an instance has seen all 60, in `order`. */
+    async function keptAfter(order: readonly string[]): Promise<{ kept: string[]; other: number }> {
+      const running = await startHttpApp('express', { imports: [shopModule({ metrics: { keys: ['plan'] } })] });
+      try {
+        for (const plan of order) await get(running.url, `checkout?outcome=ok&plan=${plan}`);
+        await collected(); // what the first pass counted, labels that changed on the way included
+        for (const plan of plans) await get(running.url, `checkout?outcome=ok&plan=${plan}`);
+        await get(running.url, `checkout?outcome=ok&plan=${'x'.repeat(65)}`);
+        const counter = (await collected()).get('hud.invocations')!;
+        const labels = counter.map((p) => String(p.attributes['hud.context.plan']));
+        const other = counter.filter((p) => p.attributes['hud.context.plan'] === '(other)').reduce((n, p) => n + (p.value as number), 0);
+        return { kept: labels.filter((label) => label !== '(other)').sort(), other };
+      } finally {
+        await running.close();
+      }
+    }
+    const first = await keptAfter(plans);
+    const second = await keptAfter([...plans].reverse());
+    assert.equal(first.kept.length, 50);
+    assert.deepEqual(second.kept, first.kept, 'two instances, opposite orders: the same 50 plans');
+    assert.equal(first.other, 11, '10 plans beyond the 50, and one value over 64 characters');
+  });
+
+  it('puts service.name and service.version on every point of both instruments, and no context key on the histogram', async () => {
+    const running = await startHttpApp('express', {
+      imports: [shopModule({ service: 'shop-api', version: '2.4.1', metrics: { keys: ['user_tier', 'plan'] } })],
+    });
     try {
-      for (let i = 0; i < 60; i++) await get(running.url, `checkout?outcome=ok&plan=plan-${i}`);
-      await get(running.url, `checkout?outcome=ok&plan=${'x'.repeat(65)}`);
-      const counter = (await collected()).get('hud.invocations')!;
-      const plans = new Set(counter.map((p) => p.attributes['hud.context.plan']));
-      assert.equal(plans.size, 51);
-      const other = counter.filter((p) => p.attributes['hud.context.plan'] === '(other)').reduce((n, p) => n + (p.value as number), 0);
-      assert.equal(other, 11);
+      assert.equal(await get(running.url, 'checkout?outcome=error', 'free'), 500);
+      const points = await collected();
+      const [counter] = points.get('hud.invocations')!;
+      assert.deepEqual(counter.attributes, {
+        'hud.name': 'GET /checkout',
+        'hud.kind': 'http',
+        'hud.outcome': 'error',
+        'service.name': 'shop-api',
+        'service.version': '2.4.1',
+        'hud.context.user_tier': 'free',
+        'hud.context.plan': 'basic',
+      });
+      const [histogram] = points.get('hud.invocation.duration')!;
+      assert.deepEqual(histogram.attributes, {
+        'hud.name': 'GET /checkout',
+        'hud.kind': 'http',
+        'hud.outcome': 'error',
+        'service.name': 'shop-api',
+        'service.version': '2.4.1',
+      });
     } finally {
       await running.close();
     }
+  });
+
+  it('histogramKeys: the histogram carries those keys only; values: only the listed values keep their label', async () => {
+    const running = await startHttpApp('express', {
+      imports: [shopModule({ metrics: { keys: ['user_tier', 'plan'], histogramKeys: ['user_tier'], values: { plan: ['gold'] } } })],
+    });
+    try {
+      await get(running.url, 'checkout?outcome=ok&plan=gold', 'pro');
+      await get(running.url, 'checkout?outcome=ok&plan=silver', 'pro');
+      const points = await collected();
+      const histogram = points.get('hud.invocation.duration')!;
+      assert.deepEqual(histogram.map((p) => p.attributes['hud.context.user_tier']), ['pro']);
+      assert.ok(histogram.every((p) => !('hud.context.plan' in p.attributes)));
+      const plans = points.get('hud.invocations')!.map((p) => p.attributes['hud.context.plan']).sort();
+      assert.deepEqual(plans, ['(other)', 'gold']);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('rejects histogramKeys outside keys, and values that are not lists of strings', () => {
+    assert.throws(() => resolveHudOptions({ metrics: { keys: ['plan'], histogramKeys: ['user_tier'] } }), /metrics\.histogramKeys must be an array of keys listed in metrics\.keys/);
+    assert.throws(() => resolveHudOptions({ metrics: { keys: ['plan'], values: { plan: 'gold' } as never } }), /metrics\.values must map context keys to arrays of values/);
+    assert.throws(() => resolveHudOptions({ metrics: { keys: ['plan'], values: { plan: ['x'.repeat(65)] } } }), /metrics\.values/);
   });
 });

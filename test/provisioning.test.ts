@@ -13,15 +13,16 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RUN = join(ROOT, 'test', 'run.mjs');
 const SERVICES = join(ROOT, 'test', 'runner', 'services.mjs');
-const ALL_PACKAGES = 'redis-server mosquitto nats-server chromium rabbitmq-server erlang-base';
-/** Every program, as each package installs it (erlang-base brings epmd). */
-const ALL_PROGRAMS = ['redis-server', 'mosquitto', 'nats-server', 'chromium', 'rabbitmq-server', 'epmd'];
+const ALL_PACKAGES = 'redis-server mosquitto nats-server chromium rabbitmq-server erlang-base prometheus';
+/** Every program, as each package installs it (erlang-base brings epmd, prometheus promtool). */
+const ALL_PROGRAMS = ['redis-server', 'mosquitto', 'nats-server', 'chromium', 'rabbitmq-server', 'epmd', 'prometheus', 'promtool'];
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
 /**
- * A fake server: listens on its port, answers Redis' PING, greets like NATS and answers the
- * AMQP header like RabbitMQ; logs its pid, its arguments and the RabbitMQ/Erlang variables.
+ * A fake server: listens on its port, answers Redis' PING, greets like NATS, answers the
+ * AMQP header like RabbitMQ, is ready like Prometheus; logs its pid, its arguments, the
+ * RabbitMQ/Erlang variables and Prometheus' configuration.
  */
 const FAKE_SERVER = String.raw`
 const { appendFileSync, readFileSync } = require('node:fs');
@@ -32,20 +33,24 @@ const port = name === 'redis-server' ? after('--port')
   : name === 'nats-server' ? after('-p')
   : name === 'epmd' ? after('-port')
   : name === 'rabbitmq-server' ? process.env.RABBITMQ_NODE_PORT
+  : name === 'prometheus' ? args.find((a) => a.startsWith('--web.listen-address=')).split(':').pop()
   : /listener (\d+)/.exec(readFileSync(after('-c'), 'utf8'))[1];
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('RABBITMQ_') || k === 'ERL_EPMD_PORT'));
-appendFileSync(process.env.FAKE_LOG, JSON.stringify({ started: name, pid: process.pid, args, env }) + '\n');
+// the configuration is written in the run's scratch folder, gone once the run ends: logged here
+const config = name === 'prometheus' ? readFileSync(args.find((a) => a.startsWith('--config.file=')).slice(14), 'utf8') : undefined;
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ started: name, pid: process.pid, args, env, config }) + '\n');
 createServer((socket) => {
   if (name === 'nats-server') socket.write('INFO {}\r\n');
   socket.on('data', (chunk) => {
     if (String(chunk).startsWith('PING')) socket.write('+PONG\r\n');
     if (String(chunk).startsWith('AMQP')) socket.write(Buffer.from([1, 0, 0, 0, 0, 0, 0]));
+    if (String(chunk).startsWith('GET /-/ready ')) socket.end('HTTP/1.0 200 OK\r\n\r\nready');
   });
   socket.on('error', () => {});
 }).listen(Number(port), '127.0.0.1');
 `;
 
-/** A fake apt-get: records its arguments; `install` puts a fake server on PATH per package. */
+/** A fake apt-get: records its arguments; `install` puts a package's fake programs on PATH. */
 const FAKE_APT = String.raw`
 const { appendFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -53,8 +58,10 @@ const args = process.argv.slice(2);
 appendFileSync(process.env.FAKE_APT_LOG, JSON.stringify(args) + '\n');
 const programOf = { 'erlang-base': 'epmd' };
 if (args[0] === 'install') for (const pkg of args.slice(1).filter((a) => !a.startsWith('-'))) {
-  const program = programOf[pkg] ?? pkg;
-  writeFileSync(join(process.env.FAKE_BIN, program), process.env['FAKE_SCRIPT_' + program.replace('-', '_')], { mode: 0o755 });
+  const programs = pkg === 'prometheus' ? ['prometheus', 'promtool'] : [programOf[pkg] ?? pkg];
+  for (const program of programs) {
+    writeFileSync(join(process.env.FAKE_BIN, program), process.env['FAKE_SCRIPT_' + program.replace('-', '_')], { mode: 0o755 });
+  }
 }
 `;
 
@@ -81,7 +88,7 @@ function fakeMachine(installed: string[], withApt: boolean): FakeMachine {
   writeFileSync(join(dir, 'fake-server.cjs'), FAKE_SERVER);
   writeFileSync(join(dir, 'fake-apt.cjs'), FAKE_APT);
   const script = (name: string) =>
-    name === 'chromium'
+    name === 'chromium' || name === 'promtool'
       ? '#!/bin/sh\nexit 0\n'
       : `#!/bin/sh\nexec '${process.execPath}' '${join(dir, 'fake-server.cjs')}' ${name} "$@"\n`;
   const env: NodeJS.ProcessEnv = {
@@ -140,6 +147,8 @@ interface StartedServer {
   pid: number;
   args: string[];
   env: Record<string, string>;
+  /** Prometheus' configuration file, as it was when it started. */
+  config?: string;
 }
 
 function startedServers(machine: FakeMachine): StartedServer[] {
@@ -196,7 +205,7 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     // as root, the same run as the unprivileged user `nobody`
     const run = await runNode([RUN, 'http-forensics'], machine.env, isRoot ? { uid: NOBODY } : {});
     assert.equal(run.code, 1, run.stderr);
-    assert.ok(run.stderr.includes('\n  sudo apt-get update && sudo apt-get install -y mosquitto nats-server chromium rabbitmq-server erlang-base\n'), run.stderr);
+    assert.ok(run.stderr.includes('\n  sudo apt-get update && sudo apt-get install -y mosquitto nats-server chromium rabbitmq-server erlang-base prometheus\n'), run.stderr);
     assert.match(run.stderr, /installing needs root/);
     assert.match(run.stderr, /mosquitto \(MQTT transport\)/, 'says what each missing program is for');
     assert.deepEqual(aptCalls(machine), []);
@@ -214,13 +223,18 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
       return;
     }
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.deepEqual(aptCalls(machine), [['update'], ['install', '-y', 'mosquitto', 'nats-server', 'rabbitmq-server', 'erlang-base']]);
+    assert.deepEqual(
+      aptCalls(machine),
+      [['update'], ['install', '-y', 'mosquitto', 'nats-server', 'rabbitmq-server', 'erlang-base', 'prometheus']],
+      'prometheus once, for both of its programs',
+    );
     assert.match(run.stdout, /^test\/run\.mjs: mosquitto is missing \(MQTT transport\): installing it with apt-get$/m);
     assert.match(run.stdout, /^test\/run\.mjs: nats-server is missing \(NATS transport\): installing it with apt-get$/m);
+    assert.match(run.stdout, /^test\/run\.mjs: promtool is missing \(checking and unit-testing the shipped Prometheus rules\): installing it with apt-get$/m);
     assert.doesNotMatch(run.stdout, /redis-server is missing/);
 
     const servers = startedServers(machine);
-    assert.deepEqual(servers.map((s) => s.started).sort(), ['epmd', 'mosquitto', 'nats-server', 'rabbitmq-server', 'redis-server']);
+    assert.deepEqual(servers.map((s) => s.started).sort(), ['epmd', 'mosquitto', 'nats-server', 'prometheus', 'rabbitmq-server', 'redis-server']);
     const env = JSON.parse(/^ENV (.*)$/m.exec(run.stdout)![1]) as Record<string, string>;
     const redis = servers.find((s) => s.started === 'redis-server')!;
     const port = redis.args[redis.args.indexOf('--port') + 1];
@@ -238,6 +252,16 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     assert.equal(rabbit.env.RABBITMQ_NODE_IP_ADDRESS, '127.0.0.1');
     assert.equal(rabbit.env.RABBITMQ_SERVER_START_ARGS, '-start_epmd false', 'no epmd daemon of its own');
     assert.ok(rabbit.env.RABBITMQ_MNESIA_BASE?.startsWith(tmpdir()), rabbit.env.RABBITMQ_MNESIA_BASE);
+    const prometheus = servers.find((s) => s.started === 'prometheus')!;
+    const listen = prometheus.args.find((a) => a.startsWith('--web.listen-address='));
+    assert.equal(`--web.listen-address=${new URL(env.HUD_TEST_PROMETHEUS_URL).host}`, listen);
+    assert.match(env.HUD_TEST_PROMETHEUS_URL, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(env.HUD_TEST_PROMTOOL, join(machine.bin, 'promtool'));
+    const config = prometheus.config!;
+    assert.match(config, /scrape_interval: 1s/);
+    assert.match(config, /evaluation_interval: 1s/);
+    assert.ok(config.includes(JSON.stringify(join(env.HUD_TEST_PROMETHEUS_TARGETS, '*.json'))), 'scrapes the targets tests write');
+    assert.ok(config.includes(JSON.stringify(join(env.HUD_TEST_PROMETHEUS_RULES, '*.yml'))), 'evaluates the rules tests write');
     assert.deepEqual(await stillRunning(servers.map((s) => s.pid)), [], 'every server is stopped when the run ends');
   });
 
@@ -247,7 +271,7 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     const failed = await runNode([SERVICES, '--', process.execPath, '-e', 'process.exit(3)'], failing.env);
     assert.equal(failed.code, 3, 'the command’s exit code is the run’s');
     const failedServers = startedServers(failing);
-    assert.equal(failedServers.length, 5);
+    assert.equal(failedServers.length, 6);
     assert.deepEqual(await stillRunning(failedServers.map((s) => s.pid)), []);
 
     const stopped = fakeMachine(installed, false);
@@ -266,7 +290,7 @@ describe('npm test on a machine without the services the tests need (fake PATH)'
     });
     assert.ok(signalled, 'the command ran');
     const servers = startedServers(stopped);
-    assert.equal(servers.length, 5);
+    assert.equal(servers.length, 6);
     assert.deepEqual(await stillRunning([...servers.map((s) => s.pid), commandPid]), [], 'servers and the running command are gone');
   });
 });

@@ -1,8 +1,8 @@
 // The test command. `npm test` builds, then runs this with no argument:
 //   0. installs what the tests need when it is missing (redis-server, mosquitto, nats-server,
-//      rabbitmq-server, chromium: apt-get as root, else it stops with the command to run) and
-//      starts one Redis, one mosquitto, one nats-server and, when a test file selected needs
-//      it, one RabbitMQ on 127.0.0.1 for the whole run (runner/services.mjs);
+//      rabbitmq-server, chromium, prometheus: apt-get as root, else it stops with the command
+//      to run) and starts one Redis, one mosquitto, one nats-server, one Prometheus and, when a
+//      test file selected needs it, one RabbitMQ on 127.0.0.1 for the whole run (runner/services.mjs);
 //      steps 1 and 2 read their addresses from HUD_TEST_* variables. They are stopped when
 //      the run ends, however it ends.
 //   1. every compiled test file (.build/test/**/*.test.js) on this Node (the machine's, 20),

@@ -15,6 +15,8 @@ export interface ForensicsRecord {
   id: string;
   /** The `service` option. */
   service?: string;
+  /** The `version` option (by default `service.version` from `OTEL_RESOURCE_ATTRIBUTES`). */
+  version?: string;
   trigger: ForensicsTrigger;
   /** When the invocation completed (ISO 8601). */
   detectedAt: string;

@@ -95,10 +95,12 @@ export function buildRecord(
   trigger: ForensicsTrigger,
   service: string | undefined,
   redactor: Redactor,
+  version?: string,
 ): ForensicsRecord {
   const record: ForensicsRecord = {
     id: randomUUID(),
     ...(service !== undefined ? { service } : {}),
+    ...(version !== undefined ? { version } : {}),
     trigger,
     detectedAt: new Date(invocation.startedAt + invocation.durationMs).toISOString(),
     durationMs: Math.round(invocation.durationMs * 1000) / 1000,

@@ -70,7 +70,7 @@ export class RecordGate {
     for (const { invocation, trigger } of batch) {
       let built: ForensicsRecord;
       try {
-        built = buildRecord(invocation, trigger, this.options.service, this.redactor);
+        built = buildRecord(invocation, trigger, this.options.service, this.redactor, this.options.version);
       } catch (error) {
         this.reporter.error('build', `building a record failed: ${describeThrown(error)}`);
         continue;

@@ -12,6 +12,8 @@ import { applyFilter, contextKeys, filterFromQuery } from './inspector.query.js'
 import { InspectorRecordStore } from './inspector-record.store.js';
 import { displayText } from './html.escape.js';
 import { discardInvocationOf } from '../binding/http/http-invocation.slot.js';
+import { fleetReaderFor } from '../fleet/fleet-reader.factory.js';
+import type { HudFleetReport } from '../fleet/hud-fleet-report.interface.js';
 
 /** The adapter methods the inspector uses; both built-in adapters have them. */
 interface InspectorAdapter {
@@ -22,6 +24,13 @@ interface InspectorAdapter {
 }
 
 
+/** One answer of the inspector: its content type, body and (for the page) its CSP. */
+interface Rendered {
+  type: string;
+  body: string;
+  csp?: string;
+}
+
 const COMMON_HEADERS: ReadonlyArray<[string, string]> = [
   ['Cache-Control', 'no-store'],
   ['X-Content-Type-Options', 'nosniff'],
@@ -31,7 +40,8 @@ const COMMON_HEADERS: ReadonlyArray<[string, string]> = [
 
 /**
  * Serves the inspector on the app's own HTTP server, when `inspector` is given:
- * `GET {path}` (the page), `GET {path}/records.json` and `GET {path}/suspects.json`. Both need the token. The routes are
+ * `GET {path}` (the page), `GET {path}/records.json`, `GET {path}/suspects.json` and, with
+ * `inspector.fleet`, `GET {path}/fleet.json`. All need the token. The routes are
  * added straight to the adapter (Express or Fastify) while the app initialises, before it
  * listens; they are no Nest controller, so no guard, interceptor or filter of the app runs
  * for them, and no invocation of theirs is completed, whatever URL variant reached them (the
@@ -60,7 +70,7 @@ export class HudInspector implements OnModuleInit {
     const tokens = new InspectorTokenChecker(inspector.token);
     const store = this.store;
 
-    const answer = (req: any, res: any, render: (params: URLSearchParams) => { type: string; body: string; csp?: string }) => {
+    const answer = (req: any, res: any, render: (params: URLSearchParams) => Rendered | Promise<Rendered>) => {
       // The HTTP binding skips the inspector's own paths; a variant the router also serves
       // here (`/_HUD` on Express, `/%5Fhud` on Fastify) started an invocation: drop it.
       discardInvocationOf(res);
@@ -71,11 +81,25 @@ export class HudInspector implements OnModuleInit {
         adapter.reply(res, { statusCode: 401, message: 'Unauthorized: the inspector needs its token (Authorization: Bearer <token>, or ?token=<token>)' }, 401);
         return;
       }
-      const { type, body, csp } = render(params);
-      adapter.setHeader(res, 'Content-Type', type);
-      if (csp !== undefined) adapter.setHeader(res, 'Content-Security-Policy', csp);
-      adapter.reply(res, body, 200);
+      const send = ({ type, body, csp }: Rendered) => {
+        adapter.setHeader(res, 'Content-Type', type);
+        if (csp !== undefined) adapter.setHeader(res, 'Content-Security-Policy', csp);
+        adapter.reply(res, body, 200);
+      };
+      const rendered = render(params);
+      // Only answers with the fleet's figures wait (for Prometheus, bounded by fleet.timeoutMs).
+      if (!(rendered instanceof Promise)) return send(rendered);
+      rendered.then(send, (error: unknown) => {
+        this.logger.error(`inspector: the page could not be rendered: ${String(error)}`);
+        adapter.reply(res, { statusCode: 500, message: 'The inspector could not render this answer' }, 500);
+      });
     };
+    const fleet = inspector.fleet ? fleetReaderFor(this.options, inspector.fleet) : undefined; // null, like undefined: no fleet
+    if (fleet !== undefined) {
+      adapter.get(paths.fleet, (req, res) =>
+        answer(req, res, async () => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(await fleet.read()) })),
+      );
+    }
 
     adapter.get(paths.json, (req, res) =>
       answer(req, res, (params) => {
@@ -89,33 +113,35 @@ export class HudInspector implements OnModuleInit {
         body: JSON.stringify({ reports: this.suspectReports(params.get('name') ?? undefined, params.get('trigger')) }),
       })),
     );
+    const page = (params: URLSearchParams, fleetReport?: HudFleetReport): Rendered => {
+      const held = store.newestFirst();
+      const filter = filterFromQuery(params);
+      const nonce = randomBytes(16).toString('base64');
+      const body = renderInspectorPage({
+        path: paths.page,
+        service: this.options.service,
+        records: applyFilter(held, filter),
+        held: held.length,
+        maxRecords: store.maxRecords,
+        keys: contextKeys(held),
+        filter,
+        stats: this.forensics.stats(),
+        suspects: this.suspectReports(),
+        latency: this.forensics.latency(),
+        fleet: fleetReport,
+        queryToken: params.get('token') ?? undefined,
+        now: Date.now(),
+        nonce,
+      });
+      return {
+        type: 'text/html; charset=utf-8',
+        body,
+        // Only this response's own style and script may run: injected markup could do nothing.
+        csp: `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+      };
+    };
     adapter.get(paths.page, (req, res) =>
-      answer(req, res, (params) => {
-        const held = store.newestFirst();
-        const filter = filterFromQuery(params);
-        const nonce = randomBytes(16).toString('base64');
-        const body = renderInspectorPage({
-          path: paths.page,
-          service: this.options.service,
-          records: applyFilter(held, filter),
-          held: held.length,
-          maxRecords: store.maxRecords,
-          keys: contextKeys(held),
-          filter,
-          stats: this.forensics.stats(),
-          suspects: this.suspectReports(),
-          latency: this.forensics.latency(),
-          queryToken: params.get('token') ?? undefined,
-          now: Date.now(),
-          nonce,
-        });
-        return {
-          type: 'text/html; charset=utf-8',
-          body,
-          // Only this response's own style and script may run: injected markup could do nothing.
-          csp: `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-        };
-      }),
+      answer(req, res, (params) => (fleet === undefined ? page(params) : fleet.read().then((report) => page(params, report)))),
     );
   }
 

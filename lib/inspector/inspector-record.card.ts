@@ -34,6 +34,7 @@ function cardOf(record: ForensicsRecord, now: number, href: Href): string {
     meta.push(`<span>job ${e([job.queue, job.jobId].filter((x) => x !== undefined).join(' #'))}${job.attempt !== undefined ? `, attempt ${e(job.attempt)}` : ''}</span>`);
   }
   meta.push(`<span>${e(displayText(invocation.kind))}</span>`);
+  if (record.version !== undefined) meta.push(`<span>version <b class="mono">${e(record.version)}</b></span>`);
   if (record.trace !== undefined) meta.push(`<span>trace <span class="mono">${e(record.trace.traceId)}</span></span>`);
   meta.push(`<span>id <span class="mono">${e(record.id)}</span></span>`);
 

@@ -15,12 +15,12 @@ export const SUSPECTS_STYLE = `
 .suspect-group .why{color:var(--muted)}
 `;
 
-function percent(share: number): string {
+export function percent(share: number): string {
   const value = share * 100;
   return `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} %`;
 }
 
-function windowText(ms: number): string {
+export function windowText(ms: number): string {
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 

@@ -9,6 +9,8 @@ import { INSPECTOR_SCRIPT, INSPECTOR_STYLE } from './inspector-page.assets.js';
 import { readableTime, timeElement, triggerClass } from './inspector.format.js';
 import { renderRecordCard } from './inspector-record.card.js';
 import { LATENCY_HEADERS, latencyCells } from './inspector-latency.cells.js';
+import type { HudFleetReport } from '../fleet/hud-fleet-report.interface.js';
+import { FLEET_STYLE, renderFleet } from './inspector-fleet.section.js';
 
 /** Everything the page shows; the page itself is a pure function of it. */
 export interface InspectorPageInput {
@@ -29,6 +31,8 @@ export interface InspectorPageInput {
 
   /** Each name's recent latency and failures (`HudForensics.latency()`). */
   latency: readonly HudLatencyReport[];
+  /** The fleet's figures from Prometheus, when `inspector.fleet` is set. */
+  fleet?: HudFleetReport;
   /** The token, when it came in the query string: links keep it so that navigation works. */
   queryToken: string | undefined;
   now: number;
@@ -58,7 +62,7 @@ class Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>nestjs-hud inspector${service !== undefined ? ` · ${e(service)}` : ''}</title>
-<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}</style>
+<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}${this.input.fleet !== undefined ? FLEET_STYLE : ''}</style>
 </head>
 <body>
 <div class="top"><h1>nestjs-hud inspector</h1>${service !== undefined ? `<span class="service">${e(service)}</span>` : ''}<span class="when">rendered ${e(readableTime(new Date(now).toISOString()))}</span></div>
@@ -66,6 +70,7 @@ class Page {
 ${this.stats()}
 ${this.filterForm()}
 ${renderSuspects(this.input.suspects, (params) => this.href(params))}
+${this.input.fleet !== undefined ? renderFleet(this.input.fleet) : ''}
 ${this.groups()}
 ${this.records()}
 <footer>Held in memory: the last ${this.input.maxRecords} records (<code>inspector.maxRecords</code>), redacted and after <code>beforeRecord</code>, as every exporter sees them. Also as JSON: <a href="${this.jsonHref()}">records.json</a>.</footer>

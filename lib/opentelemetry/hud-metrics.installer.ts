@@ -19,7 +19,21 @@ export class HudMetricsInstaller implements OnModuleInit {
       this.runtime.notes.warn('metrics-api', 'metrics: @opentelemetry/api is not installed, so no metrics are recorded');
       return;
     }
-    const redactor = this.runtime.redactor;
-    this.runtime.analysis.setObserver(new HudMetrics(api, options.metrics.keys, (key) => redactor.shouldRedact(key)));
+    const { redactor, notes } = this.runtime;
+    const { keys, histogramKeys, values } = options.metrics;
+    const metrics = new HudMetrics(api, {
+      keys,
+      histogramKeys,
+      values,
+      service: options.service,
+      version: options.version,
+      isRedacted: (key) => redactor.shouldRedact(key),
+      onFrozen: (key) =>
+        notes.warn(
+          `metrics-frozen:${key}`,
+          `metrics: context key "${key}" has had too many distinct values, so which values keep their own label is now fixed for this process; list the ones that matter in metrics.values`,
+        ),
+    });
+    this.runtime.analysis.setObserver(metrics);
   }
 }

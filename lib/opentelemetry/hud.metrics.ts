@@ -5,35 +5,71 @@ import type { InvocationObserver } from '../analysis/invocation.analysis.js';
 import type { ForensicsTrigger } from '../forensics/forensics-record.interface.js';
 import type { OpenTelemetryApi } from './opentelemetry-api.loader.js';
 import { SPAN_ATTRIBUTE_PREFIX } from './opentelemetry.bridge.js';
+import { MetricValueCap } from './metric-value.cap.js';
 
-/** Bounds that keep each key's attribute to a known number of series. */
-export const MAX_METRIC_VALUE_LENGTH = 64;
-export const MAX_METRIC_VALUES_PER_KEY = 50;
-const OTHER = '(other)';
+export { MAX_METRIC_VALUE_LENGTH, MAX_METRIC_VALUES_PER_KEY } from './metric-value.cap.js';
+
+/** What the metrics carry besides each invocation's own name, kind and outcome. */
+export interface HudMetricsPlan {
+  /** Context keys on the counter. */
+  keys: readonly string[];
+  /** Context keys on the histogram too (a subset of `keys`). */
+  histogramKeys: readonly string[];
+  /** Per key, the only values that keep their own label. */
+  values: Readonly<Record<string, readonly string[]>>;
+  /** `service.name` and `service.version` on every point, when set. */
+  service: string | undefined;
+  version: string | undefined;
+  isRedacted: (key: string) => boolean;
+  /** Told once per key whose kept values froze (see `MetricValueCap`). */
+  onFrozen?: (key: string) => void;
+}
+
+/** One context key as the instruments see it: its attribute name and its value cap. */
+interface MetricKey {
+  key: string;
+  attribute: string;
+  cap: MetricValueCap;
+}
 
 /**
  * The fleet-wide view: every completed invocation adds 1 to the counter `hud.invocations`
  * and its duration to the histogram `hud.invocation.duration` (ms), with attributes
- * `hud.name`, `hud.kind`, `hud.outcome` (`ok`, `error`, `status`, `failure`, `duration`) and
- * `hud.context.<key>` for the allow-listed keys. The app's own OpenTelemetry SDK exports them,
- * so its backend can break failures down by tier or feature across every instance.
- * Cardinality is bounded per key: a value over 64 characters, or a value first seen after 50
- * others of its key, is `'(other)'`; an array value is its items joined with `,`.
+ * `hud.name`, `hud.kind`, `hud.outcome` (`ok`, `error`, `status`, `failure`, `duration`),
+ * `service.name` and `service.version` (when the options set them) and `hud.context.<key>`:
+ * every listed key on the counter, only `histogramKeys` on the histogram, whose buckets would
+ * otherwise multiply every context series by 18. The app's own OpenTelemetry SDK exports them.
+ * An array value is its items joined with `,`; which values keep their own label is decided
+ * by `MetricValueCap`, the same way on every instance.
  */
 export class HudMetrics implements InvocationObserver {
   private readonly counter: Counter;
   private readonly histogram: Histogram;
-  private readonly keys: readonly string[];
-  private readonly attributeNames: readonly string[];
-  private readonly seen: Array<Set<string>>;
+  private readonly counterKeys: readonly MetricKey[];
+  private readonly histogramKeys: readonly MetricKey[];
+  private readonly service: string | undefined;
+  private readonly version: string | undefined;
 
-  constructor(api: OpenTelemetryApi, keys: readonly string[], isRedacted: (key: string) => boolean) {
+  constructor(api: OpenTelemetryApi, plan: HudMetricsPlan) {
     const meter = api.metrics.getMeter('nestjs-hud');
     this.counter = meter.createCounter('hud.invocations', { description: 'Completed invocations, by name, kind, outcome and context' });
     this.histogram = meter.createHistogram('hud.invocation.duration', { description: 'Duration of completed invocations', unit: 'ms' });
-    this.keys = [...new Set(keys)].filter((key) => !isRedacted(key));
-    this.attributeNames = this.keys.map((key) => SPAN_ATTRIBUTE_PREFIX + key);
-    this.seen = this.keys.map(() => new Set<string>());
+    const byKey = new Map<string, MetricKey>();
+    const metricKey = (key: string): MetricKey => {
+      let known = byKey.get(key);
+      if (known === undefined) {
+        const allowed = plan.values[key];
+        const cap = new MetricValueCap(allowed === undefined ? undefined : new Set(allowed), () => plan.onFrozen?.(key));
+        known = { key, attribute: SPAN_ATTRIBUTE_PREFIX + key, cap };
+        byKey.set(key, known);
+      }
+      return known;
+    };
+    const usable = (keys: readonly string[]) => [...new Set(keys)].filter((key) => !plan.isRedacted(key)).map(metricKey);
+    this.counterKeys = usable(plan.keys);
+    this.histogramKeys = usable(plan.histogramKeys);
+    this.service = plan.service;
+    this.version = plan.version;
   }
 
   observe(invocation: Invocation, trigger: ForensicsTrigger | undefined): void {
@@ -42,21 +78,24 @@ export class HudMetrics implements InvocationObserver {
       'hud.kind': invocation.kind,
       'hud.outcome': trigger ?? 'ok',
     };
-    for (let i = 0; i < this.keys.length; i++) {
-      const value = invocation.values[this.keys[i]];
-      if (value !== undefined) attributes[this.attributeNames[i]] = this.bounded(i, value);
-    }
-    this.counter.add(1, attributes);
-    this.histogram.record(invocation.durationMs, attributes);
+    if (this.service !== undefined) attributes['service.name'] = this.service;
+    if (this.version !== undefined) attributes['service.version'] = this.version;
+    const values = invocation.values;
+    // The SDK keeps the object of a new series as its key: each instrument gets its own, and
+    // neither is changed after it was handed over.
+    this.histogram.record(invocation.durationMs, withContext(attributes, this.histogramKeys, values));
+    this.counter.add(1, withContext(attributes, this.counterKeys, values));
   }
+}
 
-  private bounded(key: number, value: HudContextValue): string {
-    const text = Array.isArray(value) ? value.join(',') : String(value);
-    if (text.length > MAX_METRIC_VALUE_LENGTH) return OTHER;
-    const seen = this.seen[key];
-    if (seen.has(text)) return text;
-    if (seen.size >= MAX_METRIC_VALUES_PER_KEY) return OTHER;
-    seen.add(text);
-    return text;
+/** `attributes` itself when there are no keys, else a copy with each key's label. */
+function withContext(attributes: Attributes, keys: readonly MetricKey[], values: Readonly<Record<string, HudContextValue>>): Attributes {
+  if (keys.length === 0) return attributes;
+  const copy: Attributes = { ...attributes };
+  for (let i = 0; i < keys.length; i++) {
+    const { key, attribute, cap } = keys[i];
+    const value = values[key];
+    if (value !== undefined) copy[attribute] = cap.label(Array.isArray(value) ? value.join(',') : String(value));
   }
+  return copy;
 }

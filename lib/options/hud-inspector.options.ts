@@ -1,4 +1,5 @@
-import { IsInt, IsString, Min, MinLength, ValidateBy } from 'class-validator';
+import { IsInt, IsOptional, IsString, Min, MinLength, ValidateBy, ValidateNested } from 'class-validator';
+import { HudFleetOptions, type HudFleetModuleOptions } from './hud-fleet.options.js';
 
 /** Options of the inspector page (off unless given). */
 export class HudInspectorOptions {
@@ -18,4 +19,19 @@ export class HudInspectorOptions {
   @IsInt({ message: 'inspector.maxRecords must be an integer >= 1' })
   @Min(1, { message: 'inspector.maxRecords must be an integer >= 1' })
   maxRecords = 200;
+
+  /**
+   * The Fleet section and `GET {path}/fleet.json`: each name's invocations, failure ratio and
+   * p99 per version, and the fleet's suspects, from Prometheus. Default: off.
+   */
+  @IsOptional()
+  @ValidateBy(
+    { name: 'isFleetOptions', validator: { validate: (v) => v instanceof HudFleetOptions } },
+    { message: "inspector.fleet must be { prometheusUrl, timeoutMs }, e.g. { prometheusUrl: 'http://prometheus:9090' }" },
+  )
+  @ValidateNested()
+  fleet?: HudFleetOptions = undefined;
 }
+
+/** What users pass as `inspector`: every field optional but the token. */
+export type HudInspectorModuleOptions = Partial<Omit<HudInspectorOptions, 'fleet'>> & { token: string; fleet?: HudFleetModuleOptions };

@@ -1,6 +1,7 @@
 // Makes sure the programs the tests use are installed: Debian's redis-server, mosquitto,
-// nats-server and rabbitmq-server with Erlang's epmd (real brokers on loopback) and chromium
-// (the inspector page in a real browser).
+// nats-server and rabbitmq-server with Erlang's epmd (real brokers on loopback), chromium
+// (the inspector page in a real browser) and prometheus with its promtool (the fleet view and
+// the shipped rules against a real server).
 // What is missing is installed with apt-get when that can be done (root, apt-get on PATH):
 // one `apt-get update`, then one `apt-get install -y <missing...>`. Where it cannot, the run
 // stops at once with the exact command to run, instead of dozens of tests failing later.
@@ -16,6 +17,8 @@ export const REQUIREMENTS = [
   { binary: 'chromium', pkg: 'chromium', use: 'the inspector page in a headless browser' },
   { binary: 'rabbitmq-server', pkg: 'rabbitmq-server', use: 'RabbitMQ transport' },
   { binary: 'epmd', pkg: 'erlang-base', use: "Erlang's port mapper, which RabbitMQ needs" },
+  { binary: 'prometheus', pkg: 'prometheus', use: 'the fleet view and the rules file against a real Prometheus' },
+  { binary: 'promtool', pkg: 'prometheus', use: 'checking and unit-testing the shipped Prometheus rules' },
 ];
 
 // Debian puts mosquitto and nats-server in /usr/sbin, which a non-root PATH often lacks.
@@ -75,7 +78,7 @@ export async function provision(env = process.env) {
   const missing = REQUIREMENTS.filter(({ binary }) => found[binary] === undefined);
   if (missing.length === 0) return found;
 
-  const packages = missing.map(({ pkg }) => pkg);
+  const packages = [...new Set(missing.map(({ pkg }) => pkg))];
   const apt = findBinary('apt-get', env);
   const isRoot = process.getuid?.() === 0;
   const list = missing.map(({ binary, use }) => `  ${binary} (${use})`).join('\n');

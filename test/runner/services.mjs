@@ -6,6 +6,11 @@
 //   rabbitmq-server → HUD_TEST_RMQ_URL  (amqp://127.0.0.1:<port>), with its own epmd on a
 //                   free port; only for runs that need it (see `needsRabbitMq`): it takes
 //                   10-20 s to start on a loaded 2-core machine, the others well under 1 s
+//   prometheus    → HUD_TEST_PROMETHEUS_URL (http://127.0.0.1:<port>), scraping every 1 s the
+//                   targets tests write into HUD_TEST_PROMETHEUS_TARGETS (file_sd_configs: *.json)
+//                   and evaluating every 1 s the rule files tests write into
+//                   HUD_TEST_PROMETHEUS_RULES (*.yml, read on POST /-/reload)
+//   promtool      → HUD_TEST_PROMTOOL   (its path, from the same package)
 //   chromium      → HUD_TEST_CHROMIUM   (its path; each browser test launches its own)
 // Each server runs in the foreground as a child of this process, without persistence, and
 // is stopped when the run ends: normally, on failure, on an exception (the 'exit' hook) and
@@ -46,7 +51,8 @@ function freePort() {
 /**
  * Resolves true when the server on `port` answers like itself: Redis PONGs a PING, NATS
  * greets with INFO, RabbitMQ answers the AMQP header with a method frame, mosquitto and
- * epmd accept the connection.
+ * epmd accept the connection, Prometheus answers 200 on /-/ready (once it has loaded its
+ * configuration and storage).
  */
 function probe(kind, port) {
   return new Promise((resolve) => {
@@ -61,12 +67,14 @@ function probe(kind, port) {
     socket.on('connect', () => {
       if (kind === 'redis') socket.write('PING\r\n');
       if (kind === 'amqp') socket.write(AMQP_HEADER);
+      if (kind === 'prometheus') socket.write(`GET /-/ready HTTP/1.0\r\nHost: ${HOST}:${port}\r\n\r\n`);
       if (kind === 'mqtt' || kind === 'epmd') done(true);
     });
     socket.on('data', (chunk) => {
       if (kind === 'amqp') return done(chunk[0] === 1);
       reply += chunk.toString('utf8');
       if (!reply.includes('\r\n')) return;
+      if (kind === 'prometheus') return done(/^HTTP\/1\.[01] 200 /.test(reply));
       done(kind === 'redis' ? reply.startsWith('+PONG') : reply.startsWith('INFO'));
     });
     socket.on('error', () => done(false));
@@ -99,6 +107,39 @@ const SERVERS = [
     env: 'HUD_TEST_NATS_URL',
     scheme: 'nats',
     args: (port) => ['-a', HOST, '-p', String(port)],
+  },
+  {
+    kind: 'prometheus',
+    binary: 'prometheus',
+    env: 'HUD_TEST_PROMETHEUS_URL',
+    scheme: 'http',
+    extraEnv: (dir) => ({ HUD_TEST_PROMETHEUS_TARGETS: join(dir, 'prometheus-targets'), HUD_TEST_PROMETHEUS_RULES: join(dir, 'prometheus-rules') }),
+    args: (port, dir) => {
+      const targets = join(dir, 'prometheus-targets');
+      const rules = join(dir, 'prometheus-rules');
+      mkdirSync(targets, { recursive: true });
+      mkdirSync(rules, { recursive: true });
+      const config = join(dir, 'prometheus.yml');
+      writeFileSync(
+        config,
+        [
+          'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
+          `rule_files: [${JSON.stringify(join(rules, '*.yml'))}]`,
+          'scrape_configs:',
+          '  - job_name: hud-test',
+          `    file_sd_configs: [{ files: [${JSON.stringify(join(targets, '*.json'))}], refresh_interval: 1s }]`,
+          '',
+        ].join('\n'),
+      );
+      return [
+        `--config.file=${config}`,
+        `--web.listen-address=${HOST}:${port}`,
+        `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+        '--storage.tsdb.retention.time=1d',
+        '--web.enable-lifecycle',
+        '--log.level=warn',
+      ];
+    },
   },
 ];
 
@@ -266,8 +307,8 @@ export async function startTestServices(env = process.env, { rabbitmq = true } =
     await stop();
     throw failed.reason;
   }
-  const serviceEnv = { HUD_TEST_CHROMIUM: binaries.chromium };
-  for (const { spec, url } of started) if (spec.env !== undefined) serviceEnv[spec.env] = url;
+  const serviceEnv = { HUD_TEST_CHROMIUM: binaries.chromium, HUD_TEST_PROMTOOL: binaries.promtool };
+  for (const { spec, url } of started) if (spec.env !== undefined) Object.assign(serviceEnv, { [spec.env]: url }, spec.extraEnv?.(dir));
   const summary = started
     .filter(({ spec }) => spec.env !== undefined)
     .map(({ spec, url, pid, readySeconds }) => `${spec.binary} ${url} (pid ${pid}, ready in ${readySeconds.toFixed(1)} s)`)

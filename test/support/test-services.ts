@@ -3,7 +3,16 @@
  * 127.0.0.1 before any test file runs, and named by environment variables. A file run
  * without them fails with a message saying how to run it, never skips.
  */
-export type TestService = 'HUD_TEST_REDIS_URL' | 'HUD_TEST_MQTT_URL' | 'HUD_TEST_NATS_URL' | 'HUD_TEST_RMQ_URL' | 'HUD_TEST_CHROMIUM';
+export type TestService =
+  | 'HUD_TEST_REDIS_URL'
+  | 'HUD_TEST_MQTT_URL'
+  | 'HUD_TEST_NATS_URL'
+  | 'HUD_TEST_RMQ_URL'
+  | 'HUD_TEST_CHROMIUM'
+  | 'HUD_TEST_PROMETHEUS_URL'
+  | 'HUD_TEST_PROMETHEUS_TARGETS'
+  | 'HUD_TEST_PROMETHEUS_RULES'
+  | 'HUD_TEST_PROMTOOL';
 
 /** The value of `variable`, or a clear error when the file was not run by test/run.mjs. */
 export function testService(variable: TestService): string {
