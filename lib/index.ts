@@ -33,7 +33,7 @@ export type { HudForensicsStats, HudExporterStats } from './forensics/forensics.
 export { HudForensics } from './forensics/hud-forensics.js';
 export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 export { LoggerExporter } from './forensics/exporters/logger.exporter.js';
-export type { LoggerExporterOptions, LoggerExporterStacks } from './forensics/exporters/logger.exporter.js';
+export type { LoggerExporterFormat, LoggerExporterOptions, LoggerExporterStacks } from './forensics/exporters/logger.exporter.js';
 export { MemoryExporter } from './forensics/exporters/memory.exporter.js';
 export { HudContext } from './decorators/hud-context.decorator.js';
 export { SetHudContext } from './decorators/set-hud-context.decorator.js';
