@@ -21,6 +21,7 @@ export type { HudLatencyReport } from './analysis/latency/hud-latency-report.int
 export { HudContextService } from './hud-context.service.js';
 export { HudContextValidationError } from './context/context-validation.error.js';
 export type { HudContextHandle } from './context/hud-context-handle.interface.js';
+export type { HudContextRecord, HudContextShape, HudContextSnapshot, HudContextUpdate } from './context/typed-context.types.js';
 export type {
   HudContextValue,
   HudContextInput,
