@@ -275,6 +275,22 @@ for (const app of APPS) {
       });
     }
 
+    it('resolves each OpenTelemetry install line of docs/opentelemetry-logging.md beside nestjs-hud (npm install --dry-run)', async () => {
+      const page = readFileSync(join(ROOT, 'docs', 'opentelemetry-logging.md'), 'utf8');
+      const lines = [...page.matchAll(/^npm install (@opentelemetry\/.+)$/gm)].map((m) => m[1].split(' '));
+      assert.equal(lines.length, 2, 'the 2.x and the 3.x line');
+      const npm = npmCommand();
+      for (const packages of lines) {
+        const run = await boundedSpawn(
+          npm.command,
+          [...npm.prefix, 'install', '--dry-run', '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', '--ignore-scripts', '--loglevel=error', ...packages],
+          { cwd: appDirs.get(app.name), env: cleanEnv(), timeoutMs: INSTALL_TIMEOUT_MS, capture: true },
+        );
+        assert.equal(run.code, 0, `npm install --dry-run ${packages.join(' ')} failed:\n${run.stderr}`);
+        assert.doesNotMatch(run.stderr, /ERESOLVE/);
+      }
+    });
+
     for (const check of app.typechecks) {
       it(`compiles against the ${check.types.includes('/cjs/') ? 'CommonJS' : 'ESM'} declarations with ${check.project}`, async () => {
         const dir = appDirs.get(app.name);
