@@ -259,6 +259,16 @@ for (const app of APPS) {
           assert.deepEqual(propagation.record.invocation.rpc, { pattern: 'billing.charge', transport: 'TCP' });
           assert.equal(propagation.record.error.message, 'ledger locked');
           assert.deepEqual(propagation.record.context, { client_id: 'acme', amount: 42 });
+
+          // A Redis microservice with propagation on: Nest 11's server drops packet metadata, said at boot.
+          const { redisPropagation } = result;
+          assert.ok(redisPropagation.booted, 'the Redis microservice booted');
+          if (app.nestMajor === 11) {
+            assert.equal(redisPropagation.warnings.length, 1, redisPropagation.warnings.join('\n'));
+            assert.match(redisPropagation.warnings[0], /^propagation: this Redis microservice runs on @nestjs\/microservices 11, whose Redis server drops packet metadata/);
+          } else {
+            assert.deepEqual(redisPropagation.warnings, []);
+          }
         });
       }
     }
