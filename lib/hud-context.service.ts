@@ -6,6 +6,7 @@ import { HUD_CONTEXT_HEADER } from './propagation/hud-context.codec.js';
 import type { HudContextInput, HudContextValue, HudInvocationInfo } from './context/context-value.types.js';
 import { writeContext, writeContextEntry } from './context/context.writer.js';
 import type { HudContextHandle } from './context/hud-context-handle.interface.js';
+import type { HudContextGet, HudContextRecord, HudContextShape, HudContextSnapshot, HudContextUpdate } from './context/typed-context.types.js';
 import { addBreadcrumbTo } from './context/add-breadcrumb.js';
 import { markFailed } from './context/set-failure.js';
 import { currentInvocation } from './context/invocation.storage.js';
@@ -15,16 +16,18 @@ import { copyOfContext, noteOutsideInvocation } from './context/set-context.js';
  * The current invocation's context, injectable anywhere. It behaves as if request-scoped
  * (each invocation sees only its own context) but is a singleton on AsyncLocalStorage:
  * injecting it does not make your provider request-scoped and costs nothing per request.
+ * `HudContextService<OrdersContext>` has the compiler check keys and values against a
+ * declared shape (the same instance is injected whatever the type says).
  *
  * @publicApi
  */
 @Injectable()
-export class HudContextService implements HudContextHandle {
+export class HudContextService<C extends HudContextShape<C> = HudContextRecord> implements HudContextHandle<C> {
   constructor(private readonly runtime: HudRuntime) {}
 
   /** Merges values into the current invocation's context (see `setContext`). */
-  set(values: Record<string, HudContextInput>): void;
-  set(key: string, value: HudContextInput): void;
+  set(values: HudContextUpdate<C>): void;
+  set<K extends keyof C & string>(key: K, value: C[K] | null | undefined): void;
   set(keyOrValues: string | Record<string, HudContextInput>, value?: HudContextInput): void {
     const invocation = currentInvocation();
     if (invocation === undefined) {
@@ -36,17 +39,17 @@ export class HudContextService implements HudContextHandle {
   }
 
   /** One value of the current context (arrays are copies), or `undefined`. */
-  get<T extends HudContextValue = HudContextValue>(key: string): T | undefined {
+  get<R extends HudContextValue = never, K extends keyof C & string = keyof C & string>(key: K): HudContextGet<C, K, R> {
     const value = currentInvocation()?.values[key];
-    return (Array.isArray(value) ? value.slice() : value) as T | undefined;
+    return (Array.isArray(value) ? value.slice() : value) as HudContextGet<C, K, R>;
   }
 
   /** A copy of the current context; `{}` outside an invocation. */
-  getAll(): Readonly<Record<string, HudContextValue>> {
-    return copyOfContext(currentInvocation());
+  getAll(): HudContextSnapshot<C> {
+    return copyOfContext(currentInvocation()) as HudContextSnapshot<C>;
   }
 
-  has(key: string): boolean {
+  has(key: keyof C & string): boolean {
     return currentInvocation()?.values[key] !== undefined;
   }
 

@@ -21,6 +21,7 @@ export type { HudLatencyReport } from './analysis/latency/hud-latency-report.int
 export { HudContextService } from './hud-context.service.js';
 export { HudContextValidationError } from './context/context-validation.error.js';
 export type { HudContextHandle } from './context/hud-context-handle.interface.js';
+export type { HudContextRecord, HudContextShape, HudContextSnapshot, HudContextUpdate } from './context/typed-context.types.js';
 export type {
   HudContextValue,
   HudContextInput,
@@ -33,7 +34,7 @@ export type { HudForensicsStats, HudExporterStats } from './forensics/forensics.
 export { HudForensics } from './forensics/hud-forensics.js';
 export type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 export { LoggerExporter } from './forensics/exporters/logger.exporter.js';
-export type { LoggerExporterOptions, LoggerExporterStacks } from './forensics/exporters/logger.exporter.js';
+export type { LoggerExporterFormat, LoggerExporterOptions, LoggerExporterStacks } from './forensics/exporters/logger.exporter.js';
 export { MemoryExporter } from './forensics/exporters/memory.exporter.js';
 export { HudContext } from './decorators/hud-context.decorator.js';
 export { SetHudContext } from './decorators/set-hud-context.decorator.js';

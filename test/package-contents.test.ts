@@ -6,10 +6,19 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 // What `npm install nestjs-hud` puts on a user's disk: the two builds (ESM in dist/, CommonJS
-// in dist/cjs/), each with its declarations, and the documents, nothing else (no sources,
-// tests, source maps or configuration).
+// in dist/cjs/), each with its declarations, and the documents (README, the manual under
+// docs/ with its images), nothing else (no sources, tests, source maps or configuration).
+// And what the registry's page needs: the metadata that links to the repository, and README
+// links that resolve there as well as in node_modules.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+/** Where README's links point: the repository's files on its default branch. */
+const REPOSITORY_FILES = 'https://github.com/nestjs-hud/nestjs-hud/blob/main/';
+
+/** The targets of a markdown document's links and images, without their #fragment. */
+function linkTargets(markdown: string): string[] {
+  return [...markdown.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1].replace(/#.*$/, '')).filter((target) => target !== '');
+}
 
 function packedFiles(): string[] {
   const cli = process.env.npm_execpath;
@@ -41,7 +50,7 @@ describe('the published package', () => {
   const files = packedFiles();
 
   it('holds only the builds, their declarations, the documents and package.json', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/[\w-]+\.(md|png)|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/;
     assert.deepEqual(
       files.filter((f) => !allowed.test(f)),
       [],
@@ -49,6 +58,42 @@ describe('the published package', () => {
     for (const document of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cjs/package.json']) {
       assert.ok(files.includes(document), `${document} is packed`);
     }
+  });
+
+  it('holds the manual: every page of docs/ and every image a page shows', () => {
+    const pages = readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
+    assert.ok(pages.length >= 15, 'docs/ was found');
+    for (const page of pages) {
+      assert.ok(files.includes(`docs/${page}`), `docs/${page} is packed`);
+      // Links between pages and to images are relative: they resolve in node_modules/nestjs-hud/docs/ too.
+      for (const target of linkTargets(readFileSync(join(ROOT, 'docs', page), 'utf8'))) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const path = join('docs', target).replaceAll('\\', '/');
+        assert.ok(files.includes(path), `docs/${page} links to ${target}, which is not packed`);
+      }
+    }
+  });
+
+  it("has README links that resolve on the registry's page and in node_modules", () => {
+    const targets = linkTargets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const toFiles = targets.filter((target) => !target.startsWith('http') || target.startsWith(REPOSITORY_FILES));
+    assert.ok(toFiles.length >= 20, `expected README to link to the manual, found ${toFiles.length} links`);
+    for (const target of toFiles) {
+      // The registry's page shows README without the repository's files: a relative link is dead there.
+      assert.ok(target.startsWith(REPOSITORY_FILES), `README links to ${target}, which the registry's page cannot resolve`);
+      const path = target.slice(REPOSITORY_FILES.length);
+      assert.ok(files.includes(path), `README links to ${path}, which is not packed`);
+    }
+  });
+
+  it('names the repository, its issues, its home page, an author and keywords', () => {
+    assert.equal(pkg.repository?.type, 'git');
+    assert.match(pkg.repository?.url ?? '', /^git\+https:\/\/github\.com\/nestjs-hud\/nestjs-hud\.git$/);
+    assert.ok(REPOSITORY_FILES.startsWith(pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '/')), 'README links into the repository');
+    assert.match(pkg.homepage ?? '', /^https:\/\/github\.com\/nestjs-hud\/nestjs-hud/);
+    assert.match(pkg.bugs?.url ?? '', /^https:\/\/github\.com\/nestjs-hud\/nestjs-hud\/issues$/);
+    assert.ok(typeof pkg.author === 'string' && pkg.author.length > 0, 'author');
+    assert.ok(Array.isArray(pkg.keywords) && pkg.keywords.includes('nestjs'), 'keywords');
   });
 
   it('holds both builds of every source file, each with its declarations', () => {

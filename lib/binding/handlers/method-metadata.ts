@@ -18,6 +18,10 @@ export function copyMethodMetadata(original: Function, wrapper: Function): void 
       reflect.defineMetadata(key, reflect.getOwnMetadata!(key, original), wrapper);
     }
   }
-  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+  // A getter, not a value: `wrapper.name` reads as the method's for Nest and for
+  // `context.getHandler().name`, while a stack frame of the wrapper keeps the wrapper's own
+  // name (V8 names frames after a data property `name` only), so it never poses as the method.
+  const name = original.name;
+  Object.defineProperty(wrapper, 'name', { get: () => name, configurable: true });
   Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
 }

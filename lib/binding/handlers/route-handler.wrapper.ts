@@ -44,6 +44,10 @@ function observeOutcome(result: unknown, invocation: Invocation): unknown {
  * Nest's fast path (an RxJS pipeline and an AsyncResource per request), which cost more than
  * everything else nestjs-hud does. The wrapper is a plain function call: values, errors and
  * `this` pass through unchanged, the method's metadata is copied, and wrapping is idempotent.
+ * Its one trace: the frame `nestjsHudRouteHandler` in the stack of an error the handler
+ * throws synchronously (said so in docs/binding.md). Doing without it would mean running
+ * `@SetHudContext` from a guard added to the user's method and finding a `StreamableFile`'s
+ * stream by patching `StreamableFile`: more intrusive than one honestly named frame.
  */
 export function wrapRouteHandler(controller: Function, methodName: string): void {
   const prototype = controller.prototype as Record<string, unknown>;
@@ -51,7 +55,10 @@ export function wrapRouteHandler(controller: Function, methodName: string): void
   if (typeof original !== 'function' || original[HUD_ROUTE_HANDLER_WRAPPED]) return;
   const metadata = handlerMetadataOf(controller, original);
 
-  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+  // A handler that throws before its first `await` has this frame right below its own in the
+  // error's stack (nothing else of the error changes): it is named after nestjs-hud, not after
+  // the method, since copyMethodMetadata gives `name` as a getter, which V8's frames ignore.
+  const wrapped = function nestjsHudRouteHandler(this: unknown, ...args: unknown[]): unknown {
     const invocation = currentInvocation();
     if (invocation === undefined) return original.apply(this, args);
     if (!invocation.handlerMetadataApplied) {

@@ -1,9 +1,10 @@
 // binding/rpc/: each message a microservice server (TCP, Redis, NATS, MQTT, gRPC, custom) hands to a handler becomes an invocation.
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Observable, Subscription } from 'rxjs';
 import { HudRuntime } from '../../hud.runtime.js';
 import { keepReceivedMetadata } from '../../propagation/packet-metadata.fallback.js';
+import { warnIfRedisDropsPropagation } from '../../propagation/redis-metadata.check.js';
 import { isWrappedHandler, wrapMessageHandler, type MessageHandler } from './rpc-handler.wrapper.js';
 import { patternName, transportName } from './rpc-pattern.name.js';
 import { grpcRouteName } from './grpc-method.name.js';
@@ -50,19 +51,26 @@ function isMessageServer(target: unknown): target is MessageServer {
  * global interceptor starts the invocation, after the guards.
  */
 @Injectable()
-export class RpcBinding implements OnApplicationShutdown {
+export class RpcBinding implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly subscription: Subscription | undefined;
+  /** Boot-time checks of the servers seen (see `warnIfRedisDropsPropagation`). */
+  private readonly checks: Promise<void>[] = [];
 
   constructor(modulesContainer: ModulesContainer, runtime: HudRuntime) {
     const source = modulesContainer as Partial<RpcTargetSource>;
     if (!runtime.options.enabled || typeof source.getRpcTargetRegistry !== 'function') return;
     this.subscription = source.getRpcTargetRegistry().subscribe((target) => {
       try {
-        instrumentServer(runtime, target);
+        const check = instrumentServer(runtime, target);
+        if (check !== undefined) this.checks.push(check);
       } catch (error) {
         runtime.notes.warn('rpc-instrument', `could not bind a microservice server's handlers: ${String(error)}`);
       }
     });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await Promise.all(this.checks);
   }
 
   onApplicationShutdown(): void {
@@ -70,14 +78,17 @@ export class RpcBinding implements OnApplicationShutdown {
   }
 }
 
-function instrumentServer(runtime: HudRuntime, target: unknown): void {
-  if (!isMessageServer(target)) return;
+/** Wraps a server's handlers; returns the boot-time check it started, if any. */
+function instrumentServer(runtime: HudRuntime, target: unknown): Promise<void> | undefined {
+  if (!isMessageServer(target)) return undefined;
   const server = target as MessageServer & { [INSTRUMENTED]?: true };
-  if (server[INSTRUMENTED]) return;
+  if (server[INSTRUMENTED]) return undefined;
   Object.defineProperty(server, INSTRUMENTED, { value: true });
   const transport = transportName(server);
   // Nest 11's TcpContext has no getMetadata(): keep the propagated context off the raw packet
   if (transport === 'TCP' && runtime.propagation !== null) keepReceivedMetadata(server);
+  // ...while Nest 11's Redis server drops it before anything can read it: say so at boot
+  const check = transport === 'REDIS' && runtime.propagation !== null ? warnIfRedisDropsPropagation(runtime) : undefined;
 
   const wrapRegisteredHandlers = (): void => {
     const handlers = server.getHandlers();
@@ -97,4 +108,5 @@ function instrumentServer(runtime: HudRuntime, target: unknown): void {
     addHandler.apply(this, args);
     wrapRegisteredHandlers();
   };
+  return check;
 }

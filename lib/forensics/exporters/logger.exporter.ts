@@ -14,15 +14,29 @@ import type { HudExporter } from './hud-exporter.interface.js';
  */
 export type LoggerExporterStacks = 'always' | 'unlogged';
 
+/**
+ * How a record is handed to the logger.
+ *
+ * - `'json'` (the default): one string, the record as JSON, for Nest's own text logger.
+ * - `'fields'`: an object, the record's fields plus `msg`, for a JSON logger that turns an
+ *   object into fields of its line (nestjs-pino: `context.client_id` becomes a field).
+ *
+ * @publicApi
+ */
+export type LoggerExporterFormat = 'json' | 'fields';
+
 /** @publicApi */
 export interface LoggerExporterOptions {
   /** Default `'unlogged'`. See {@link LoggerExporterStacks}. */
   stacks?: LoggerExporterStacks;
+  /** Default `'json'`. See {@link LoggerExporterFormat}. */
+  format?: LoggerExporterFormat;
   /** Where the lines go. Default: Nest's `Logger` with context `HudForensics`. */
   logger?: Pick<LoggerService, 'error' | 'warn'>;
 }
 
 const STACKS: readonly LoggerExporterStacks[] = ['always', 'unlogged'];
+const FORMATS: readonly LoggerExporterFormat[] = ['json', 'fields'];
 
 /**
  * Whether Nest's exception handler (`ExceptionsHandler`) logged this record's stack already.
@@ -43,11 +57,17 @@ function stackLoggedByNest(record: ForensicsRecord): boolean {
   );
 }
 
-/** The record as one JSON line, without the stack when `stacks` says to leave it out. */
-function lineOf(record: ForensicsRecord, stacks: LoggerExporterStacks): string {
-  if (stacks === 'always' || !stackLoggedByNest(record)) return JSON.stringify(record);
+/** The record, without the stack when `stacks` says to leave it out. */
+function withStacks(record: ForensicsRecord, stacks: LoggerExporterStacks): ForensicsRecord {
+  if (stacks === 'always' || !stackLoggedByNest(record)) return record;
   const { stack: _stack, ...error } = record.error!;
-  return JSON.stringify({ ...record, error });
+  return { ...record, error };
+}
+
+/** What the logger is handed: a JSON string, or the record's fields with a short `msg`. */
+function messageOf(record: ForensicsRecord, format: LoggerExporterFormat): string | Record<string, unknown> {
+  if (format === 'json') return JSON.stringify(record);
+  return { msg: `forensics record: ${record.trigger} ${record.invocation.name}`, ...record };
 }
 
 /**
@@ -57,12 +77,14 @@ function lineOf(record: ForensicsRecord, stacks: LoggerExporterStacks): string {
  *
  * ```ts
  * HudModule.forRoot({ exporters: [new LoggerExporter({ stacks: 'always' })] });
+ * HudModule.forRoot({ exporters: [new LoggerExporter({ format: 'fields' })] }); // with nestjs-pino
  * ```
  *
  * @publicApi
  */
 export class LoggerExporter implements HudExporter {
   private readonly stacks: LoggerExporterStacks;
+  private readonly format: LoggerExporterFormat;
   private readonly logger: Pick<LoggerService, 'error' | 'warn'>;
 
   constructor(options: LoggerExporterOptions = {}) {
@@ -70,15 +92,20 @@ export class LoggerExporter implements HudExporter {
     if (!STACKS.includes(stacks)) {
       throw new TypeError(`LoggerExporter: stacks must be 'always' or 'unlogged', got ${JSON.stringify(stacks)}`);
     }
+    const format = options.format ?? 'json';
+    if (!FORMATS.includes(format)) {
+      throw new TypeError(`LoggerExporter: format must be 'json' or 'fields', got ${JSON.stringify(format)}`);
+    }
     this.stacks = stacks;
+    this.format = format;
     this.logger = options.logger ?? new Logger('HudForensics');
   }
 
   export(records: readonly ForensicsRecord[]): void {
     for (const record of records) {
-      const line = lineOf(record, this.stacks);
-      if (record.trigger === 'duration') this.logger.warn(line);
-      else this.logger.error(line);
+      const message = messageOf(withStacks(record, this.stacks), this.format);
+      if (record.trigger === 'duration') this.logger.warn(message);
+      else this.logger.error(message);
     }
   }
 }

@@ -202,6 +202,36 @@ async function scheduleAndEvents({ common, core, hud, schedule, events }) {
 }
 
 /**
+ * A Redis microservice with propagation on, booted (`init()`) but never connected: the
+ * warnings it logs about propagation. Nest 11's Redis server drops packet metadata, which
+ * nestjs-hud says at boot; Nest 12's carries it, and nothing is said.
+ */
+async function redisPropagationWarnings({ common, core, microservices, hud }) {
+  const { Controller, Module } = common;
+  const { MessagePattern, Transport } = microservices;
+  class BillingController {
+    charge() {
+      return { ok: true };
+    }
+  }
+  MessagePattern('billing.charge')(BillingController.prototype, 'charge', Object.getOwnPropertyDescriptor(BillingController.prototype, 'charge'));
+  Controller()(BillingController);
+  class BillingModule {}
+  Module({
+    imports: [hud.HudModule.forRoot({ propagation: { keys: ['client_id'] }, exporters: [new hud.MemoryExporter()] })],
+    controllers: [BillingController],
+  })(BillingModule);
+  const lines = [];
+  const keep = (message) => void lines.push(String(message));
+  const logger = { log: keep, error: keep, warn: keep, debug: keep, verbose: keep, fatal: keep };
+  // port 1 on 127.0.0.1: nothing connects there, and init() connects nothing anyway
+  const app = await core.NestFactory.createMicroservice(BillingModule, { transport: Transport.REDIS, options: { host: '127.0.0.1', port: 1 }, logger });
+  await app.init();
+  await app.close();
+  return { booted: lines.some((line) => line.includes('dependencies initialized')), warnings: lines.filter((line) => line.includes('propagation')) };
+}
+
+/**
  * @param {object} modules `common`, `core`, `microservices`, `schedule`, `events` (`@nestjs/event-emitter`),
  *   `adapter` (a function returning a new HTTP adapter),
  *   `hud` (the nestjs-hud module object), `resolved` (where `nestjs-hud` resolved to),
@@ -217,6 +247,7 @@ async function runSmoke(modules) {
     disabled: await serve({ ...modules, enabled: false }),
     propagation: await propagateOverTcp(modules),
     jobs: await scheduleAndEvents(modules),
+    redisPropagation: await redisPropagationWarnings(modules),
   };
   // One line the smoke test looks for; everything else on stdout is ignored.
   console.log(`HUD_SMOKE_RESULT ${JSON.stringify(result)}`);

@@ -42,3 +42,16 @@ export function isValidationError(error: unknown): boolean {
 // The declarations are real types, not `any`: an object is no context value.
 // @ts-expect-error
 setContext({ nested: { not: 'allowed' } });
+
+// A declared context shape is checked against the published declarations too.
+interface OrdersContext {
+  client_id: string;
+  user_tier: 'free' | 'pro';
+}
+export function typedContext(hud: HudContextService<OrdersContext>): 'free' | 'pro' | undefined {
+  hud.set({ user_tier: 'pro' });
+  setContext<OrdersContext>({ client_id: 'acme' });
+  // @ts-expect-error
+  hud.set({ user_tier: 'gold' });
+  return hud.get('user_tier');
+}
