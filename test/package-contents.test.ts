@@ -50,7 +50,7 @@ describe('the published package', () => {
   const files = packedFiles();
 
   it('holds only the builds, their declarations, the documents and package.json', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/[\w-]+\.(md|png)|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/[\w.-]+\.(md|png|yml)|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/;
     assert.deepEqual(
       files.filter((f) => !allowed.test(f)),
       [],
