@@ -4,6 +4,7 @@ import { BullMqBinding } from './binding/jobs/bullmq.binding.js';
 import { CqrsBinding } from './binding/jobs/cqrs.binding.js';
 import { ErrorObserverFilter } from './binding/http/error-observer.filter.js';
 import { HandlerBinding } from './binding/handlers/handler.installer.js';
+import { InvocationOwnerBinding } from './binding/handlers/invocation-owner.binding.js';
 import { HttpBinding } from './binding/http/http.binding.js';
 import { HttpVersionBinding } from './binding/http/http-version.binding.js';
 import { RpcBinding } from './binding/rpc/rpc.binding.js';
@@ -56,6 +57,7 @@ import { HudMetricsInstaller } from './opentelemetry/hud-metrics.installer.js';
     WsBinding,
     HudLifecycle,
     HandlerBinding,
+    InvocationOwnerBinding,
     OpenTelemetryBridge,
     HudMetricsInstaller,
     HudInspector,
