@@ -14,6 +14,7 @@ import {
   type HudModuleOptions,
 } from 'nestjs-hud';
 import { startHudContextApp } from './support/hud-context-app.js';
+import { gc, heapAfterGc } from './support/heap.js';
 import { startHttpApp } from './support/http-app.js';
 
 // A value cut to its limit must own only the characters it keeps: a view into the original
@@ -23,16 +24,6 @@ import { startHttpApp } from './support/http-app.js';
 const MB = 1024 * 1024;
 const INVOCATIONS = 200;
 const MAX_GROWTH = 30 * MB;
-const gc = (globalThis as { gc?: () => void }).gc;
-
-/** The heap after collection; the turns between let finalizers and socket clean-up run. */
-async function heapAfterGc(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    gc!();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed;
-}
 
 const ONE_MB_OF_A = 'a'.repeat(MB);
 const HALF_MB_OF_EUROS = '€'.repeat(MB / 2);

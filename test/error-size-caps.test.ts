@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller, Get, Param } from '@nestjs/common';
 import { HudForensics, HudModule, setContext, type ForensicsRecord } from 'nestjs-hud';
+import { gc, heapAfterGc } from './support/heap.js';
 import { startHttpApp, type RunningApp } from './support/http-app.js';
 
 // An error's message and stack are the app's text, of any size (a failed query quoting its
@@ -16,15 +17,6 @@ const MAX_MESSAGE = 8192;
 const MAX_STACK = 32_768;
 /** What one inspector answer carries of records at most (docs/limits.md). */
 const MAX_ANSWER = 8 * MB;
-const gc = (globalThis as { gc?: () => void }).gc;
-
-async function heapAfterGc(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    gc!();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed;
-}
 
 const THREE_MB_OF_M = 'm'.repeat(3 * MB);
 
