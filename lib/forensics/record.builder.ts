@@ -8,6 +8,7 @@ import { statusOf } from './failure.detector.js';
 import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
 import { REDACTED, Redactor } from './redactor.js';
 import { describeValue } from './value.describer.js';
+import { ownedText } from '../context/utf16.text.js';
 
 /** The most characters of a thrown error the record keeps (a message can be megabytes: a body, a query). */
 export const MAX_ERROR_MESSAGE_LENGTH = 8192;
@@ -84,12 +85,17 @@ function copyBreadcrumbs(invocation: Invocation, redactor: Redactor, maxMessageL
 
 /**
  * `kind`, `name` and the transport details. The detail objects are the invocation's own
- * (the invocation is over, nothing writes to them any more): frozen, not copied.
+ * (the invocation is over, nothing writes to them any more): frozen, not copied; but the
+ * URL, the request's URL with its query string cut off, is copied so that the record does
+ * not keep the query string (up to Node's 16 KB header limit) alive.
  */
 function describeInvocation(invocation: Invocation): ForensicsRecord['invocation'] {
   const { http, rpc, job } = invocation.details;
   const described: ForensicsRecord['invocation'] = { kind: invocation.kind, name: invocation.name };
-  if (http !== undefined) described.http = frozen(http);
+  if (http !== undefined) {
+    http.url = ownedText(http.url);
+    described.http = frozen(http);
+  }
   if (rpc !== undefined) described.rpc = frozen(rpc);
   if (job !== undefined) described.job = frozen(job);
   return frozen(described);
