@@ -151,6 +151,9 @@ export async function runMicro(): Promise<MicroResult[]> {
     logger.warn('payment gateway slow to answer, retrying once');
     logger.log('order stored');
   };
+  // an ORM entity with its lines loaded: about 1.2 MB as JSON
+  const bigObject = { id: 'order-7', lines: Array.from({ length: 10_000 }, (_, i) => ({ id: i, sku: `sku-${i}`, note: 'n'.repeat(90) })) };
+  const LOG_OBJECT_FLOOR = 'floor: Logger.log(a 1.2 MB object) outside any invocation';
   const counters = new SuspectCounters(new HudSuspectsOptions(), () => false);
   const NO_SUSPECTS = 'HudContextService.run + setContext (3 keys), suspects: false';
   const sketch = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.02, binLimit: 256 });
@@ -300,6 +303,23 @@ export async function runMicro(): Promise<MicroResult[]> {
       batch: (n) => {
         for (let i = 0; i < n; i++) hud.run('micro', () => directHook.after(flagHookContext, flagDetails));
       },
+    },
+    {
+      name: LOG_OBJECT_FLOOR,
+      iterations: 2_000,
+      batch: (n) => {
+        for (let i = 0; i < n; i++) logger.log(bigObject);
+      },
+    },
+    {
+      // the breadcrumb keeps a reference; the object is described only if the invocation is recorded
+      name: 'Logger.log(a 1.2 MB object) inside an invocation, breadcrumbs on',
+      floor: LOG_OBJECT_FLOOR,
+      iterations: 2_000,
+      batch: (n) =>
+        hud.run('micro', () => {
+          for (let i = 0; i < n; i++) logger.log(bigObject);
+        }),
     },
     {
       name: 'suspects: counting one invocation (3 keys)',

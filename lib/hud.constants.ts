@@ -11,6 +11,8 @@ export const HUD_INVOCATION_WRAPPED = Symbol.for('nestjs-hud.invocation-wrapped'
 export const HUD_STORAGE_KEY = Symbol.for('nestjs-hud.invocation-storage');
 /** The runtime decorators use lives under this registered symbol, shared by every copy too. */
 export const HUD_ACTIVE_RUNTIME_KEY = Symbol.for('nestjs-hud.active-runtime');
+/** The runtimes of every HudModule running, so that closing one app falls back to another. */
+export const HUD_RUNNING_RUNTIMES_KEY = Symbol.for('nestjs-hud.running-runtimes');
 /** Brands a `HudContextValidationError`, so `instanceof` holds for one thrown by another copy. */
 export const HUD_VALIDATION_ERROR_BRAND = Symbol.for('nestjs-hud.context-validation-error');
 /** Keys that could reach an object's prototype chain; never accepted as context keys. */

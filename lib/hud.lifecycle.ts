@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HudForensics } from './forensics/hud-forensics.js';
-import { getActiveRuntime, HudRuntime, setActiveRuntime } from './hud.runtime.js';
+import { activateRuntime, deactivateRuntime, HudRuntime } from './hud.runtime.js';
 
 /** Makes the runtime reachable from decorators at start, and flushes records at shutdown. */
 @Injectable()
@@ -14,7 +14,7 @@ export class HudLifecycle implements OnModuleInit, OnModuleDestroy, OnApplicatio
   ) {}
 
   onModuleInit(): void {
-    if (this.runtime.options.enabled) setActiveRuntime(this.runtime);
+    if (this.runtime.options.enabled) activateRuntime(this.runtime);
   }
 
   onModuleDestroy(): void {
@@ -23,7 +23,7 @@ export class HudLifecycle implements OnModuleInit, OnModuleDestroy, OnApplicatio
 
   /** Runs after Nest closed the HTTP server, so the last requests' records are in. */
   async onApplicationShutdown(): Promise<void> {
-    if (getActiveRuntime() === this.runtime) setActiveRuntime(undefined);
+    deactivateRuntime(this.runtime);
     await this.forensics.shutdown(this.closingSince);
   }
 }

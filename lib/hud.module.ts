@@ -5,6 +5,7 @@ import { CqrsBinding } from './binding/jobs/cqrs.binding.js';
 import { ScheduleEventsBinding } from './binding/jobs/schedule-events.binding.js';
 import { ErrorObserverFilter } from './binding/http/error-observer.filter.js';
 import { HandlerBinding } from './binding/handlers/handler.installer.js';
+import { InvocationOwnerBinding } from './binding/handlers/invocation-owner.binding.js';
 import { HttpBinding } from './binding/http/http.binding.js';
 import { HttpVersionBinding } from './binding/http/http-version.binding.js';
 import { RpcBinding } from './binding/rpc/rpc.binding.js';
@@ -59,6 +60,7 @@ import { HudOpenFeatureInstaller } from './openfeature/open-feature.installer.js
     WsBinding,
     HudLifecycle,
     HandlerBinding,
+    InvocationOwnerBinding,
     OpenTelemetryBridge,
     HudMetricsInstaller,
     HudInspector,

@@ -116,7 +116,10 @@ export class HudOptions {
   @Min(1, { message: 'exportTimeoutMs must be an integer >= 1' })
   exportTimeoutMs = 5000;
 
-  /** The most `app.close()` takes in all (from its start), however the exporters behave. Default: `5000`. */
+  /**
+   * The most the exporters add to `app.close()` (counted from its start), however they behave; when Nest's own
+   * closing (requests still running, keep-alive clients) ends later, they still get a final quarter of it. Default: `5000`.
+   */
   @IsInt({ message: 'shutdownTimeoutMs must be an integer >= 1' })
   @Min(1, { message: 'shutdownTimeoutMs must be an integer >= 1' })
   shutdownTimeoutMs = 5000;

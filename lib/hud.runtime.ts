@@ -7,7 +7,7 @@ import { HudForensics } from './forensics/hud-forensics.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { decideTrigger } from './forensics/failure.detector.js';
 import { Redactor } from './forensics/redactor.js';
-import { HUD_ACTIVE_RUNTIME_KEY } from './hud.constants.js';
+import { HUD_ACTIVE_RUNTIME_KEY, HUD_RUNNING_RUNTIMES_KEY } from './hud.constants.js';
 import { HudNotes } from './hud.notes.js';
 import { InvocationAnalysis } from './analysis/invocation.analysis.js';
 import { LatencyBaselines } from './analysis/latency/latency.baselines.js';
@@ -29,6 +29,11 @@ export class HudRuntime {
   readonly logger = new Logger('Hud');
   /** Every "tell once" of the module, in one bounded memory. */
   readonly notes = new HudNotes(this.logger);
+  /**
+   * Notes about what other services send in `hud-context`: a budget apart, so that hostile
+   * headers (new unknown keys on every request) cannot silence the module's other notes.
+   */
+  readonly propagationNotes = new HudNotes(this.logger);
   readonly redactor: Redactor;
   /** How context crosses to other services; `null` when propagation is off. */
   readonly propagation: PropagationPlan | null;
@@ -119,18 +124,42 @@ export class HudRuntime {
   }
 }
 
-type GlobalWithRuntime = typeof globalThis & { [HUD_ACTIVE_RUNTIME_KEY]?: HudRuntime };
+type GlobalWithRuntime = typeof globalThis & {
+  [HUD_ACTIVE_RUNTIME_KEY]?: HudRuntime;
+  [HUD_RUNNING_RUNTIMES_KEY]?: HudRuntime[];
+};
 
 /**
- * The runtime of the most recently started HudModule, for decorators that have no injector.
- * Kept on a `Symbol.for` global like the storage, so a decorator from the CommonJS copy of
- * the package finds a module started by the ESM copy (and the reverse). The other copy only
- * uses it by shape (`options`, `startInvocation`, `complete`), never with `instanceof`.
+ * The runtime of the most recently started HudModule still running, for decorators that
+ * have no injector and for instances no app registered. Kept on a `Symbol.for` global like
+ * the storage, so a decorator from the CommonJS copy of the package finds a module started
+ * by the ESM copy (and the reverse). The other copy only uses it by shape (`options`,
+ * `startInvocation`, `complete`), never with `instanceof`.
  */
 export function getActiveRuntime(): HudRuntime | undefined {
   return (globalThis as GlobalWithRuntime)[HUD_ACTIVE_RUNTIME_KEY];
 }
 
-export function setActiveRuntime(runtime: HudRuntime | undefined): void {
+/** The runtimes of the HudModules running now, oldest first (shared by every copy of the package). */
+function runningRuntimes(): HudRuntime[] {
+  return ((globalThis as GlobalWithRuntime)[HUD_RUNNING_RUNTIMES_KEY] ??= []);
+}
+
+/** A HudModule started: its runtime is the active one until another starts. */
+export function activateRuntime(runtime: HudRuntime): void {
+  const running = runningRuntimes();
+  if (!running.includes(runtime)) running.push(runtime);
   (globalThis as GlobalWithRuntime)[HUD_ACTIVE_RUNTIME_KEY] = runtime;
+}
+
+/**
+ * A HudModule stopped: the active runtime becomes the most recently started one of those
+ * still running, so closing one app of several never silences the others.
+ */
+export function deactivateRuntime(runtime: HudRuntime): void {
+  const running = runningRuntimes();
+  const index = running.indexOf(runtime);
+  if (index !== -1) running.splice(index, 1);
+  const global = globalThis as GlobalWithRuntime;
+  if (global[HUD_ACTIVE_RUNTIME_KEY] === runtime) global[HUD_ACTIVE_RUNTIME_KEY] = running.at(-1);
 }

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
-import { getContext, HudContextValidationError, setContext, type ForensicsRecord } from 'nestjs-hud';
+import { Logger } from '@nestjs/common';
+import { getContext, HudContextValidationError, LoggerExporter, setContext, setFailure, type ForensicsRecord } from 'nestjs-hud';
 import { startHudContextApp } from './support/hud-context-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,22 +60,42 @@ describe('redact', () => {
 });
 
 describe('beforeRecord', () => {
-  it('can change a record before every exporter sees it', async () => {
+  it('can change a record before every exporter sees it: the card-scrubbing hook of docs/exporters.md leaves the number nowhere', async () => {
+    // the hook as docs/exporters.md shows it
+    const CARD_NUMBER = /\d{12,19}/g;
+    const scrub = (text: string) => text.replace(CARD_NUMBER, '[card]');
     const app = await startHudContextApp({
+      exporters: [new LoggerExporter()], // records are logged too: the number must not be there either
       beforeRecord: (record) => {
+        if (record.error) {
+          record.error.message = scrub(record.error.message);
+          if (record.error.stack) record.error.stack = scrub(record.error.stack);
+        }
+        if (record.failure) record.failure.reason = scrub(record.failure.reason);
+        for (const crumb of record.breadcrumbs ?? []) crumb.message = scrub(crumb.message);
         record.context.region = 'eu-west-1';
-        if (record.error) record.error.message = record.error.message.replace(/\d{4}-\d{4}/, '****');
         return record;
       },
     });
     try {
-      await app.fail('charge', () => {
-        setContext({ client_id: 'acme' });
-        throw new Error('card 4242-4242 declined');
-      });
-      const record = await app.exporter.waitFor((r) => r.invocation.name === 'charge');
-      assert.deepEqual(record.context, { client_id: 'acme', region: 'eu-west-1' });
-      assert.equal(record.error?.message, 'card **** declined');
+      for (const name of ['charge', 'refund', 'capture']) {
+        await app.fail(name, () => {
+          setContext({ client_id: 'acme' });
+          new Logger('Payments').warn('charging card 4242424242424242');
+          setFailure('card 4242424242424242 flagged');
+          throw new Error('card 4242424242424242 declined');
+        });
+      }
+      await app.forensics.flush();
+      assert.equal(app.exporter.records.length, 3);
+      for (const record of app.exporter.records) {
+        assert.deepEqual(record.context, { client_id: 'acme', region: 'eu-west-1' });
+        assert.equal(record.error?.message, 'card [card] declined');
+        assert.match(record.error?.stack ?? '', /^Error: card \[card\] declined\n/);
+        assert.doesNotMatch(JSON.stringify(record), /4242424242424242/, 'the number is in no part of the exported record');
+      }
+      assert.equal(app.logger.matching('error', '[card]').length, 3, 'the LoggerExporter logged the three records');
+      assert.equal(app.logger.matching('error', '4242424242424242').length, 0, 'without the number');
     } finally {
       await app.close();
     }

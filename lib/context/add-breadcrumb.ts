@@ -1,3 +1,4 @@
+import { describeThrown as safeText } from '../hud.notes.js';
 import { HudContextValidationError } from './context-validation.error.js';
 import type { HudContextInput } from './context-value.types.js';
 import { appendBreadcrumb } from './breadcrumb.buffer.js';
@@ -5,15 +6,6 @@ import { normalizeBreadcrumbData } from './breadcrumb-data.normalizer.js';
 import type { ProblemSink } from './context-value.normalizer.js';
 import { currentInvocation } from './invocation.storage.js';
 import type { Invocation } from './invocation.js';
-
-/** `String(value)` that cannot itself throw. */
-export function safeText(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
 
 /**
  * Adds a breadcrumb of level `info` to `invocation`, its `data` validated like context.

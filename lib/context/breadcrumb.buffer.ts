@@ -11,15 +11,17 @@ export function cutMessage(message: string, maxLength: number): string {
 /**
  * A breadcrumb as an invocation holds it while it runs. Most invocations succeed and their
  * breadcrumbs are dropped unread, so adding one does the least it can: one object of a
- * fixed shape, the raw clock reading. The record's `HudBreadcrumb` (milliseconds since the
- * start, rounded; `data` only when there is some) is made from it only when it is recorded.
+ * fixed shape, the raw clock reading, and for a logged object the object itself. The
+ * record's `HudBreadcrumb` (milliseconds since the start, rounded; the object described as
+ * text; `data` only when there is some) is made from it only when it is recorded.
  */
 export class HeldBreadcrumb {
   constructor(
     /** `performance.now()` when it was added. */
     readonly at: number,
     readonly level: string,
-    readonly message: string,
+    /** The message, cut to `maxMessageLength`; or an object a logger was given, described when recorded. */
+    readonly message: string | object,
     readonly data: Readonly<Record<string, HudContextValue>> | undefined,
   ) {}
 }
@@ -33,10 +35,11 @@ export function appendBreadcrumb(
   invocation: Invocation,
   settings: HudBreadcrumbsOptions,
   level: string,
-  message: string,
+  message: string | object,
   data: Readonly<Record<string, HudContextValue>> | undefined,
 ): void {
-  const entry = new HeldBreadcrumb(performance.now(), level, cutMessage(message, settings.maxMessageLength), data);
+  const text = typeof message === 'string' ? cutMessage(message, settings.maxMessageLength) : message;
+  const entry = new HeldBreadcrumb(performance.now(), level, text, data);
   const ring = (invocation.breadcrumbs ??= []);
   if (ring.length < settings.maxEntries) {
     ring.push(entry);

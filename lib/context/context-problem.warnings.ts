@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { MAX_LISTED_PROBLEMS } from '../hud.constants.js';
+import { logSafely } from '../hud.notes.js';
 import type { HudContextProblem } from './context-value.types.js';
 
 /** Distinct problems remembered (so each is warned once); a budget of its own. */
@@ -69,10 +70,12 @@ export class ContextProblemWarnings {
     if (fresh.length > 0) {
       const { caller, moreHint, kept } = this.wording;
       const more = problems.length > fresh.length ? `; and ${problems.length - fresh.length} more in this call${moreHint}` : '';
-      this.logger.warn(`${caller}: ${describeByReason(fresh)}${more}. ${kept}`);
+      logSafely(this.logger, 'warn', `${caller}: ${describeByReason(fresh)}${more}. ${kept}`);
     }
     if (this.full) {
-      this.logger.warn(
+      logSafely(
+        this.logger,
+        'warn',
         `${this.wording.caller}: ${MAX_REMEMBERED_PROBLEMS} distinct problems were reported; further ones are no longer logged${this.wording.forgottenHint}.`,
       );
     }

@@ -11,6 +11,7 @@ export interface HudBreadcrumb {
   atMs: number;
   /** `'info'` for `addBreadcrumb()`; the log level (`'log'`, `'warn'`, `'error'`, ...) for a log line. */
   level: string;
+  /** The text, at most `breadcrumbs.maxMessageLength` characters; a logged object is described as JSON-like text. */
   message: string;
   /** Validated copies, like context; redacted keys hold `'[REDACTED]'` in records. */
   data?: Record<string, HudContextValue>;

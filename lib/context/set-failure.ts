@@ -1,4 +1,4 @@
-import { safeText } from './add-breadcrumb.js';
+import { describeThrown as safeText } from '../hud.notes.js';
 import type { HudContextInput } from './context-value.types.js';
 import { writeContext } from './context.writer.js';
 import { currentInvocation } from './invocation.storage.js';

@@ -34,6 +34,7 @@ export interface ForensicsRecord {
     rpc?: { pattern: string; transport?: string };
     job?: { queue?: string; jobId?: string; attempt?: number };
   };
+  /** What was thrown: `message` at most 8,192 characters, `stack` 32,768 and `name` 256 (cut ones end with `…`). */
   error?: { name: string; message: string; stack?: string; status?: number };
   /** Given by `setFailure(reason)`: the invocation failed without throwing. */
   failure?: { reason: string };

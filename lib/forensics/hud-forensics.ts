@@ -17,6 +17,13 @@ import type { HudSuspectFilter, HudSuspectReport } from '../analysis/suspects/hu
 
 const TIMED_OUT = Symbol('timed out');
 
+/**
+ * The part of `shutdownTimeoutMs` the exporters always get once Nest has closed its servers,
+ * however long that took: the records of the last requests are exported and files synced
+ * and closed, instead of being given up on at once.
+ */
+export const FINAL_SHARE = 0.25;
+
 /** What the pipeline shares with the rest of its module (see `HudRuntime`): one of each per module. */
 export interface ForensicsShared {
   redactor: Redactor;
@@ -119,8 +126,12 @@ export class HudForensics {
    * `shutdownTimeoutMs`. Lanes finish independently: a hanging exporter costs only itself, and
    * is given up on at the deadline. Until then a timer keeps the process alive, so a process
    * whose only handle was the app does not exit half-way through. Called on application
-   * shutdown, with the time `app.close()` began (`performance.now()`), so that the whole of
-   * `close()` stays within the limit; later calls return the same promise.
+   * shutdown, once Nest has closed its servers, with the time `app.close()` began
+   * (`performance.now()`), so that the whole of `close()` stays within the limit when those
+   * servers close in time. When they do not (a request still running, a keep-alive client
+   * holding its connection: Nest waits for them), the exporters still get their final share
+   * of the limit (`FINAL_SHARE`), to export the last records and close their files; later
+   * calls return the same promise.
    */
   shutdown(closingSince: number = performance.now()): Promise<void> {
     return (this.shuttingDown ??= this.shutDownLanes(closingSince));
@@ -128,7 +139,8 @@ export class HudForensics {
 
   private async shutDownLanes(closingSince: number): Promise<void> {
     this.gate.buildNow();
-    const budgetMs = Math.max(0, this.options.shutdownTimeoutMs - (performance.now() - closingSince));
+    const { shutdownTimeoutMs } = this.options;
+    const budgetMs = Math.max(shutdownTimeoutMs - (performance.now() - closingSince), shutdownTimeoutMs * FINAL_SHARE);
     let deadline: NodeJS.Timeout | undefined;
     const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
       deadline = setTimeout(resolve, budgetMs, TIMED_OUT);

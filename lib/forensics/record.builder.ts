@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { breadcrumbsInOrder } from '../context/breadcrumb.buffer.js';
+import { breadcrumbsInOrder, cutMessage } from '../context/breadcrumb.buffer.js';
 import type { HudContextValue } from '../context/context-value.types.js';
 import type { HudBreadcrumb } from '../context/hud-breadcrumb.interface.js';
 import type { Invocation } from '../context/invocation.js';
@@ -7,10 +7,19 @@ import { describeThrown as safeString } from '../hud.notes.js';
 import { statusOf } from './failure.detector.js';
 import type { ForensicsRecord, ForensicsTrigger } from './forensics-record.interface.js';
 import { REDACTED, Redactor } from './redactor.js';
+import { describeValue } from './value.describer.js';
+import { ownedText } from '../context/utf16.text.js';
+
+/** The most characters of a thrown error the record keeps (a message can be megabytes: a body, a query). */
+export const MAX_ERROR_MESSAGE_LENGTH = 8192;
+export const MAX_ERROR_STACK_LENGTH = 32_768;
+export const MAX_ERROR_NAME_LENGTH = 256;
 
 /**
  * Describes whatever was thrown: an Error, or a string, `null`, a frozen object... Never
  * throws, even for a Proxy or an object whose getters throw: the failure is still recorded.
+ * Message, stack and name are cut to their caps (ending with `…`), as copies that keep
+ * nothing of the original alive.
  */
 export function describeError(error: unknown): NonNullable<ForensicsRecord['error']> {
   try {
@@ -23,23 +32,24 @@ export function describeError(error: unknown): NonNullable<ForensicsRecord['erro
 function describeThrown(error: unknown): NonNullable<ForensicsRecord['error']> {
   const status = statusOf(error);
   if (error instanceof Error) {
-    let message = error.message;
+    let message: unknown = error.message;
     if (typeof message !== 'string') message = safeString(message);
-    const described: NonNullable<ForensicsRecord['error']> = { name: error.name || 'Error', message };
-    if (typeof error.stack === 'string') described.stack = error.stack;
+    const name: unknown = error.name;
+    const described: NonNullable<ForensicsRecord['error']> = {
+      name: cutMessage(typeof name === 'string' && name !== '' ? name : name ? safeString(name) : 'Error', MAX_ERROR_NAME_LENGTH),
+      message: cutMessage(message as string, MAX_ERROR_MESSAGE_LENGTH),
+    };
+    const stack: unknown = error.stack;
+    if (typeof stack === 'string') described.stack = cutMessage(stack, MAX_ERROR_STACK_LENGTH);
     if (status !== undefined) described.status = status;
     return described;
   }
   if (error !== null && typeof error === 'object') {
-    let message: string;
-    try {
-      message = JSON.stringify(error) ?? safeString(error);
-    } catch {
-      message = safeString(error);
-    }
+    // described without running its getters or toJSON, and only as far as the cap
+    const message = describeValue(error, MAX_ERROR_MESSAGE_LENGTH);
     return { name: 'NonErrorThrown', message, ...(status !== undefined ? { status } : {}) };
   }
-  return { name: 'NonErrorThrown', message: `${error === null ? 'null' : typeof error}: ${safeString(error)}` };
+  return { name: 'NonErrorThrown', message: cutMessage(`${error === null ? 'null' : typeof error}: ${safeString(error)}`, MAX_ERROR_MESSAGE_LENGTH) };
 }
 
 /**
@@ -59,13 +69,13 @@ function copyContext(values: Readonly<Record<string, HudContextValue>>, redactor
   return frozen(context);
 }
 
-/** The breadcrumbs, oldest first, their data copied and redacted like context. */
-function copyBreadcrumbs(invocation: Invocation, redactor: Redactor): HudBreadcrumb[] {
+/** The breadcrumbs, oldest first, their data copied and redacted like context, logged objects described. */
+function copyBreadcrumbs(invocation: Invocation, redactor: Redactor, maxMessageLength: number): HudBreadcrumb[] {
   const copies = breadcrumbsInOrder(invocation).map((crumb) => {
     const copy: HudBreadcrumb = {
       atMs: Math.round((crumb.at - invocation.startedAtMs) * 1000) / 1000,
       level: crumb.level,
-      message: crumb.message,
+      message: typeof crumb.message === 'string' ? crumb.message : describeValue(crumb.message, maxMessageLength),
     };
     if (crumb.data !== undefined) copy.data = copyContext(crumb.data, redactor);
     return frozen(copy);
@@ -75,12 +85,17 @@ function copyBreadcrumbs(invocation: Invocation, redactor: Redactor): HudBreadcr
 
 /**
  * `kind`, `name` and the transport details. The detail objects are the invocation's own
- * (the invocation is over, nothing writes to them any more): frozen, not copied.
+ * (the invocation is over, nothing writes to them any more): frozen, not copied; but the
+ * URL, the request's URL with its query string cut off, is copied so that the record does
+ * not keep the query string (up to Node's 16 KB header limit) alive.
  */
 function describeInvocation(invocation: Invocation): ForensicsRecord['invocation'] {
   const { http, rpc, job } = invocation.details;
   const described: ForensicsRecord['invocation'] = { kind: invocation.kind, name: invocation.name };
-  if (http !== undefined) described.http = frozen(http);
+  if (http !== undefined) {
+    http.url = ownedText(http.url);
+    described.http = frozen(http);
+  }
   if (rpc !== undefined) described.rpc = frozen(rpc);
   if (job !== undefined) described.job = frozen(job);
   return frozen(described);
@@ -109,8 +124,9 @@ export function buildRecord(
   };
   if (invocation.hasError) record.error = frozen(describeError(invocation.error));
   if (invocation.failure !== undefined) record.failure = frozen({ reason: invocation.failure });
-  if (invocation.breadcrumbs !== undefined && invocation.breadcrumbs.length > 0) {
-    record.breadcrumbs = copyBreadcrumbs(invocation, redactor);
+  const settings = invocation.runtime.options.breadcrumbs;
+  if (invocation.breadcrumbs !== undefined && invocation.breadcrumbs.length > 0 && settings !== false) {
+    record.breadcrumbs = copyBreadcrumbs(invocation, redactor, settings.maxMessageLength);
     if (invocation.breadcrumbsDropped > 0) record.breadcrumbsDropped = invocation.breadcrumbsDropped;
   }
   if (invocation.latency !== undefined) record.latency = frozen({ ...invocation.latency });

@@ -10,6 +10,7 @@ import { renderInspectorPage } from './inspector.page.js';
 import { inspectorPaths } from './inspector.paths.js';
 import { applyFilter, contextKeys, filterFromQuery } from './inspector.query.js';
 import { InspectorRecordStore } from './inspector-record.store.js';
+import { fitRecords } from './inspector-response.budget.js';
 import { displayText } from './html.escape.js';
 import { discardInvocationOf } from '../binding/http/http-invocation.slot.js';
 import { fleetReaderFor } from '../fleet/fleet-reader.factory.js';
@@ -153,16 +154,18 @@ export class HudInspector implements OnModuleInit {
 }
 
 /**
- * `{ "records": [...] }`, serialised record by record: one that `beforeRecord` made
- * unserialisable (a cycle, a BigInt) is replaced by a note instead of failing the answer.
+ * `{ "records": [...] }`, serialised record by record, newest first, at most
+ * `MAX_RECORDS_RESPONSE_CHARACTERS` of them; `"omitted": N` says how many held records did
+ * not fit. One that `beforeRecord` made unserialisable (a cycle, a BigInt) is replaced by a
+ * note instead of failing the answer.
  */
 function recordsJson(records: readonly unknown[]): string {
-  const lines = records.map((record) => {
+  const { texts, leftOut } = fitRecords(records, (record) => {
     try {
       return JSON.stringify(record) ?? 'null';
     } catch (error) {
       return JSON.stringify({ unserialisable: displayText(String(error)) });
     }
   });
-  return `{"records":[${lines.join(',')}]}`;
+  return `{"records":[${texts.join(',')}]${leftOut > 0 ? `,"omitted":${leftOut}` : ''}}`;
 }

@@ -8,6 +8,7 @@ import { groupByName, isFiltered, type InspectorFilter } from './inspector.query
 import { INSPECTOR_SCRIPT, INSPECTOR_STYLE } from './inspector-page.assets.js';
 import { readableTime, timeElement, triggerClass } from './inspector.format.js';
 import { renderRecordCard } from './inspector-record.card.js';
+import { fitRecords, MAX_RECORDS_RESPONSE_CHARACTERS } from './inspector-response.budget.js';
 import { LATENCY_HEADERS, latencyCells } from './inspector-latency.cells.js';
 import type { HudFleetReport } from '../fleet/hud-fleet-report.interface.js';
 import { FLEET_STYLE, renderFleet } from './inspector-fleet.section.js';
@@ -144,9 +145,13 @@ ${rows}
   private records(): string {
     const { records } = this.input;
     if (records.length === 0) return '';
-    const cards = records.map((record) => this.card(record)).join('\n');
-    return `<h2>Records <span class="count"><span id="hud-shown">${records.length}</span> shown, newest first</span><input id="hud-search" type="search" placeholder="Narrow down this page…" aria-label="Narrow down the records on this page" hidden></h2>
-${cards}`;
+    const { texts: cards, leftOut } = fitRecords(records, (record) => this.card(record));
+    const note =
+      leftOut === 0
+        ? ''
+        : `<p class="active" id="hud-left-out">${e(leftOut)} ${leftOut === 1 ? 'record is' : 'records are'} held but not shown: one answer carries at most ${e(MAX_RECORDS_RESPONSE_CHARACTERS / 1024 / 1024)} MiB of records. Filter by invocation or context value to see them.</p>\n`;
+    return `<h2>Records <span class="count"><span id="hud-shown">${cards.length}</span> shown, newest first</span><input id="hud-search" type="search" placeholder="Narrow down this page…" aria-label="Narrow down the records on this page" hidden></h2>
+${note}${cards.join('\n')}`;
   }
 
   private card(record: ForensicsRecord): string {

@@ -1,4 +1,6 @@
+import { types } from 'node:util';
 import { appendBreadcrumb } from '../context/breadcrumb.buffer.js';
+import { describeThrown } from '../hud.notes.js';
 import type { Invocation } from '../context/invocation.js';
 
 const LOGGING_STATE = Symbol.for('nestjs-hud.logging-state');
@@ -34,18 +36,17 @@ function dataOf(context: string): Readonly<{ context: string }> {
 }
 
 /**
- * A log message as breadcrumb text, never running user code beyond what serialising does:
- * a lazy message function is not called (the logger calls it), an object is JSON.
+ * A log message as a breadcrumb holds it, never running the app's code: a lazy message
+ * function is not called (the logger calls it), and an object is kept as it is, to be
+ * described only if the invocation is recorded (see `describeValue`): logging a 1 MB object
+ * inside an invocation costs what keeping a reference costs, and its getters never run.
  */
-function textOf(message: unknown): string {
+function messageOf(message: unknown): string | object {
   if (typeof message === 'string') return message;
-  if (message instanceof Error) return `${message.name}: ${message.message}`;
   if (typeof message === 'function') return message.name === '' ? '(lazy message)' : message.name;
-  try {
-    return JSON.stringify(message) ?? String(message);
-  } catch {
-    return Object.prototype.toString.call(message);
-  }
+  if (typeof message !== 'object' || message === null) return describeThrown(message);
+  if (!types.isProxy(message) && message instanceof Error) return `${message.name}: ${message.message}`;
+  return message;
 }
 
 /**
@@ -58,8 +59,8 @@ export function noteLogLine(invocation: Invocation, level: string, message: unkn
     if (invocation.closed || (context !== undefined && OWN_CONTEXTS.has(context))) return;
     const settings = invocation.runtime.options.breadcrumbs;
     if (settings === false || !settings.logger || !(settings.levels as readonly string[]).includes(level)) return;
-    appendBreadcrumb(invocation, settings, level, textOf(message), context === undefined ? undefined : dataOf(context));
+    appendBreadcrumb(invocation, settings, level, messageOf(message), context === undefined ? undefined : dataOf(context));
   } catch {
-    // a message whose serialisation throws in an unexpected way: the line is still logged
+    // an Error whose name or message getter throws: the line is still logged
   }
 }

@@ -23,7 +23,7 @@ export function propagationPlanFor(options: HudOptions): PropagationPlan | null 
 
 /** A debug-level note, once per kind of problem: bad input from another service is not our app's error. */
 function noteOnce(runtime: HudRuntime, id: string, message: string): void {
-  runtime.notes.debug(`propagation:${id}`, `propagation: ${message} (notes of this kind are not repeated)`);
+  runtime.propagationNotes.debug(id, `propagation: ${message} (notes of this kind are not repeated)`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { HudContextValue } from '../context/context-value.types.js';
-import { wellFormedText } from '../context/utf16.text.js';
+import { cutText, wellFormedText } from '../context/utf16.text.js';
 import { BAGGAGE_KEY } from '../hud.constants.js';
 
 /** The header (and RPC metadata key) that carries propagated context. */
@@ -91,11 +91,11 @@ export function decodeHudContext(header: unknown, allowed: ReadonlySet<string>, 
     const equals = pair.indexOf('=');
     const key = (equals === -1 ? pair : pair.slice(0, equals)).trim();
     if (equals === -1 || !BAGGAGE_KEY.test(key)) {
-      decoded.ignored.push({ key: key.slice(0, 64) || '(empty)', reason: 'malformed member' });
+      decoded.ignored.push({ key: cutText(key, 64) || '(empty)', reason: 'malformed member' });
       continue;
     }
     if (!allowed.has(key)) {
-      decoded.ignored.push({ key, reason: 'not in propagation.keys' });
+      decoded.ignored.push({ key: cutText(key, 64), reason: 'not in propagation.keys' });
       continue;
     }
     const isJson = properties.some((p) => p.trim() === JSON_PROPERTY);

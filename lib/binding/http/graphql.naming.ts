@@ -1,18 +1,9 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Invocation } from '../../context/invocation.js';
-import { cutText } from '../../context/utf16.text.js';
+import { cutText, ownedText } from '../../context/utf16.text.js';
 
 /** Longest operation name kept: the client chooses it, and names are kept (rate limit, records). */
 export const MAX_OPERATION_NAME_LENGTH = 100;
-
-/**
- * A copy of `text` that shares no memory with it. The names graphql-js gives are slices of
- * the request's text, and a slice can be a view that keeps the whole text (500 KB, say)
- * reachable for as long as the name lives: in the rate limiter's table, in records.
- */
-function detached(text: string): string {
-  return Buffer.from(text, 'utf16le').toString('utf16le');
-}
 
 /** The parts of graphql-js's `GraphQLResolveInfo` read here (the package is never imported). */
 interface ResolveInfoLike {
@@ -22,7 +13,10 @@ interface ResolveInfoLike {
 
 /**
  * The name of a GraphQL invocation: `query GetOrder` for a named operation (the name cut to
- * 100 characters), else the operation type and the root field, `mutation placeOrder`.
+ * 100 characters), else the operation type and the root field, `mutation placeOrder`. The
+ * names graphql-js gives are slices of the request's text, which a slice keeps reachable
+ * (500 KB, say) for as long as the name lives: in the rate limiter's table, in records. So
+ * the name is always an owned copy, even when it was short enough to keep whole.
  */
 export function graphqlOperationName(context: ExecutionContext): string | undefined {
   // a resolver's arguments are (root, args, context, info)
@@ -31,9 +25,9 @@ export function graphqlOperationName(context: ExecutionContext): string | undefi
   const type = typeof info.operation?.operation === 'string' ? info.operation.operation : 'query';
   const operationName = info.operation?.name?.value;
   if (typeof operationName === 'string' && operationName.length > 0) {
-    return detached(`${type} ${cutText(operationName, MAX_OPERATION_NAME_LENGTH)}`);
+    return ownedText(`${type} ${cutText(operationName, MAX_OPERATION_NAME_LENGTH)}`);
   }
-  return typeof info.fieldName === 'string' ? detached(`${type} ${cutText(info.fieldName, MAX_OPERATION_NAME_LENGTH)}`) : undefined;
+  return typeof info.fieldName === 'string' ? ownedText(`${type} ${cutText(info.fieldName, MAX_OPERATION_NAME_LENGTH)}`) : undefined;
 }
 
 /**

@@ -1,19 +1,29 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { ForensicsRecord } from '../forensics-record.interface.js';
 import type { HudExporter } from './hud-exporter.interface.js';
+import { AppendOnlyFile, StalledWrite } from './append-only.file.js';
 
-const NEWLINE = 0x0a;
-/** How every line this exporter writes begins (`id` is the first key of a record). */
-const RECORD_START = Buffer.from('{"id":"');
-const TAIL_CHUNK_BYTES = 64 * 1024;
-/** A torn line is at most one batch; an unterminated tail longer than this is not ours. */
-const MAX_TORN_TAIL_BYTES = 64 * 1024 * 1024;
+/**
+ * The most bytes of lines waiting to be written. A file that stopped taking writes (a FIFO
+ * nobody reads, a full pipe, a hung mount) would otherwise gather every batch the exporter is
+ * handed while its lane times out and moves on: a few MB a second under load.
+ */
+export const NDJSON_MAX_HELD_BYTES = 8 * 1024 * 1024;
+/** First wait before writing again to a file that answered EAGAIN; doubled up to the maximum. */
+const FIRST_RETRY_MS = 50;
+const MAX_RETRY_MS = 1000;
 
 /** Options of `NdjsonFileExporter`. */
 export interface NdjsonFileExporterOptions {
   /** File the records are appended to, one JSON object per line. Created (with its folder) when absent. */
   path: string;
+}
+
+/** Lines of one `export()` call waiting for the file, and how to tell the caller. */
+interface PendingBatch {
+  bytes: Buffer;
+  /** Bytes already written, when the file took only part of the batch. */
+  written: number;
+  settle: (error?: unknown) => void;
 }
 
 /**
@@ -29,6 +39,12 @@ export interface NdjsonFileExporterOptions {
  * Use one file per process. `shutdown()` resolves once every line is written and synced to
  * disk.
  *
+ * The path is checked before each batch: after logrotate renamed the file, or the file or
+ * its folder was deleted, it is opened (and created) again. A file that takes no writes for
+ * now (a FIFO nobody reads) is retried, holding at most `NDJSON_MAX_HELD_BYTES` of lines;
+ * batches beyond that, like batches that fail to write, are refused, so the pipeline counts
+ * them as failed (`stats().exporters`), never as exported.
+ *
  * @example
  * HudModule.forRoot({ exporters: [new NdjsonFileExporter({ path: '/var/log/orders-api/hud.ndjson' })] });
  * @publicApi
@@ -36,122 +52,104 @@ export interface NdjsonFileExporterOptions {
 export class NdjsonFileExporter implements HudExporter {
   /** The file records go to. */
   readonly path: string;
-  private file: Promise<{ handle: FileHandle; sealTail: boolean }> | undefined;
-  /** The last write; each write waits for the one before, so lines never interleave. */
-  private lastWrite: Promise<void> = Promise.resolve();
+  private readonly file: AppendOnlyFile;
+  /** Batches in order, the one being written first; lines never interleave. */
+  private readonly pending: PendingBatch[] = [];
+  private heldBytes = 0;
+  private writing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = FIRST_RETRY_MS;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(options: NdjsonFileExporterOptions) {
     if (options === null || typeof options !== 'object' || typeof options.path !== 'string' || options.path.length === 0) {
       throw new TypeError("NdjsonFileExporter: options.path must be a non-empty string, e.g. new NdjsonFileExporter({ path: 'hud.ndjson' })");
     }
     this.path = options.path;
+    this.file = new AppendOnlyFile(options.path);
   }
 
   export(records: readonly ForensicsRecord[]): Promise<void> {
     const { text, unserialisable } = toLines(records);
-    const write = this.lastWrite.then(() => (text.length > 0 ? this.append(Buffer.from(text, 'utf8')) : undefined));
-    this.lastWrite = write.then(noop, noop);
-    if (unserialisable === 0) return write;
-    return write.then(() => {
+    const written = text.length > 0 ? this.enqueue(Buffer.from(text, 'utf8'), records.length - unserialisable) : Promise.resolve();
+    if (unserialisable === 0) return written;
+    return written.then(() => {
       throw new Error(`NdjsonFileExporter: ${unserialisable} record(s) could not be serialised to JSON (changed by beforeRecord?) and were left out`);
     });
   }
 
   /** Resolves once every queued line is written and synced to disk; the file is then closed. */
   async shutdown(): Promise<void> {
-    await this.lastWrite;
-    const file = this.file;
-    this.file = undefined;
-    if (file === undefined) return;
-    let handle: FileHandle;
-    try {
-      ({ handle } = await file);
-    } catch {
-      return; // it never opened: nothing to sync
-    }
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await this.idle();
+    await this.file.close();
   }
 
-  private async append(buffer: Buffer): Promise<void> {
-    const opened = await this.openFile();
-    if (opened.sealTail) {
-      opened.sealTail = false;
-      buffer = Buffer.concat([Buffer.of(NEWLINE), buffer]);
+  private enqueue(bytes: Buffer, records: number): Promise<void> {
+    // one batch is always taken, however large: it is bounded by the lane's maxQueueSize
+    if (this.heldBytes > 0 && this.heldBytes + bytes.length > NDJSON_MAX_HELD_BYTES) {
+      return Promise.reject(
+        new Error(
+          `NdjsonFileExporter: ${this.path} is not taking writes fast enough (${this.heldBytes} bytes waiting, at most ${NDJSON_MAX_HELD_BYTES}): ${records} record(s) not written`,
+        ),
+      );
     }
-    // One call writes the whole batch; the loop only continues after a short write.
-    let offset = 0;
-    while (offset < buffer.length) {
-      const { bytesWritten } = await opened.handle.write(buffer, offset, buffer.length - offset);
-      offset += bytesWritten;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ bytes, written: 0, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.heldBytes += bytes.length;
+      this.writeNext();
+    });
+  }
+
+  /** Writes the oldest batch, unless a write is under way or the file asked us to wait. */
+  private writeNext(): void {
+    if (this.writing || this.retryTimer !== undefined) return;
+    const batch = this.pending[0];
+    if (batch === undefined) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+      return;
     }
+    this.writing = true;
+    this.file.append(batch.bytes, batch.written).then(
+      () => this.settle(batch),
+      (error: unknown) => {
+        if (error instanceof StalledWrite) {
+          batch.written = error.written;
+          this.retryLater();
+        } else {
+          this.settle(batch, error);
+        }
+      },
+    ).finally(() => {
+      this.writing = false;
+      this.writeNext();
+    });
   }
 
-  private openFile(): Promise<{ handle: FileHandle; sealTail: boolean }> {
-    if (this.file === undefined) {
-      const opening = openForAppend(this.path);
-      this.file = opening;
-      // A failed open (missing permission, say) is retried by the next batch.
-      opening.catch(() => {
-        if (this.file === opening) this.file = undefined;
-      });
-    }
-    return this.file;
+  private settle(batch: PendingBatch, error?: unknown): void {
+    this.pending.shift();
+    this.heldBytes -= batch.bytes.length;
+    this.retryMs = FIRST_RETRY_MS;
+    batch.settle(error);
   }
-}
 
-async function openForAppend(path: string): Promise<{ handle: FileHandle; sealTail: boolean }> {
-  await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, 'a+');
-  try {
-    return { handle, sealTail: await repairTornTail(handle) };
-  } catch (error) {
-    await handle.close();
-    throw error;
+  /**
+   * Writes again after a pause that doubles while the file stays full. The timer is
+   * `unref()`'d: lines waiting for a reader that never comes do not keep the process alive.
+   */
+  private retryLater(): void {
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.writeNext();
+    }, this.retryMs);
+    this.retryTimer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
   }
-}
 
-/**
- * Looks at the end of the file before the first write. A process killed inside a `write`
- * call can leave its last line unterminated: Linux stops a write at a page boundary when
- * SIGKILL arrives, whatever the size of the write. Such a fragment of one of our records
- * (it starts with `{"id":"`) is cut off, so every line of the file parses again. Any other
- * unterminated text is not ours to delete: it is kept, and `true` is returned so that the
- * first write starts with a newline.
- */
-async function repairTornTail(handle: FileHandle): Promise<boolean> {
-  const { size } = await handle.stat();
-  if (size === 0) return false;
-  const lastByte = Buffer.alloc(1);
-  await handle.read(lastByte, 0, 1, size - 1);
-  if (lastByte[0] === NEWLINE) return false;
-
-  let fragmentStart: number | undefined;
-  let end = size;
-  const chunk = Buffer.alloc(TAIL_CHUNK_BYTES);
-  while (end > 0 && size - end < MAX_TORN_TAIL_BYTES) {
-    const start = Math.max(0, end - TAIL_CHUNK_BYTES);
-    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-    const newline = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE);
-    if (newline !== -1) {
-      fragmentStart = start + newline + 1;
-      break;
-    }
-    end = start;
+  /** Resolves once every batch handed in so far is written (or failed). */
+  private idle(): Promise<void> {
+    if (this.pending.length === 0 && !this.writing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
-  if (fragmentStart === undefined && end === 0) fragmentStart = 0;
-  if (fragmentStart === undefined) return true; // too long to be one torn batch: keep it
-
-  const head = Buffer.alloc(RECORD_START.length);
-  const { bytesRead } = await handle.read(head, 0, head.length, fragmentStart);
-  if (bytesRead === head.length && head.equals(RECORD_START)) {
-    await handle.truncate(fragmentStart);
-    return false;
-  }
-  return true;
 }
 
 /** One JSON line per record; a record that cannot be serialised is left out and counted. */
@@ -169,5 +167,3 @@ function toLines(records: readonly ForensicsRecord[]): { text: string; unseriali
   }
   return { text, unserialisable };
 }
-
-function noop(): void {}
