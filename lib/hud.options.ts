@@ -121,12 +121,12 @@ export class HudOptions {
 
   /**
    * Counting of every invocation's context values, for `HudForensics.suspects()`; `false`
-   * turns it off. Default: `{ maxKeys: 16, maxValuesPerKey: 20, maxNames: 200, windowMs: 900_000, minFailures: 5 }`.
+   * turns it off. Default: `{ maxKeys: 16, maxValuesPerKey: 20, maxNames: 200, windowMs: 900_000, minFailures: 5, minRelativeRisk: 1.5 }`.
    */
   @ValidateIf((options: HudOptions) => options.suspects !== false)
   @ValidateBy(
     { name: 'isSuspects', validator: { validate: (v) => v instanceof HudSuspectsOptions } },
-    { message: 'suspects must be { keys?, maxKeys, maxValuesPerKey, maxNames, windowMs, minFailures } or false' },
+    { message: 'suspects must be { keys?, maxKeys, maxValuesPerKey, maxNames, windowMs, minFailures, minRelativeRisk } or false' },
   )
   @ValidateNested()
   suspects: HudSuspectsOptions | false = new HudSuspectsOptions();

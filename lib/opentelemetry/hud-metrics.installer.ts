@@ -20,6 +20,6 @@ export class HudMetricsInstaller implements OnModuleInit {
       return;
     }
     const redactor = this.runtime.redactor;
-    this.runtime.analysis.setObserver(new HudMetrics(api, options.metrics.keys, (key) => redactor.shouldRedact(key)));
+    this.runtime.analysis.addObserver(new HudMetrics(api, options.metrics.keys, (key) => redactor.shouldRedact(key)));
   }
 }
