@@ -290,7 +290,7 @@ describe('inspector in headless Chromium', () => {
     assert.match((await suspects.locator('h3').textContent()) ?? '', /GET \/cart\s*8 failing of 40 calls in the last 15 min/);
     assert.match(
       (await suspects.locator('li').first().textContent()) ?? '',
-      /^user_tier = pro: 8 of 8 failures \(100 %\), 25 % of calls, 4\.0× \(p \d\.\de-\d+\)$/,
+      /^user_tier = pro: 8 of 8 failures \(100 %\), 25 % of calls, 4\.0× the average, relative risk ∞ \(p \d\.\de-\d+\)$/,
     );
     await Promise.all([page.waitForURL(/value=pro/), suspects.locator('a', { hasText: 'user_tier = pro' }).click()]);
     assert.match(page.url(), /[?&]key=user_tier&value=pro&name=GET\+%2Fcart&token=/);

@@ -105,6 +105,7 @@ export class HudInspector implements OnModuleInit {
           stats: this.forensics.stats(),
           suspects: this.suspectReports(),
           latency: this.forensics.latency(),
+          baselineMinSamples: this.options.slowBaseline === false ? undefined : this.options.slowBaseline.minSamples,
           queryToken: params.get('token') ?? undefined,
           now: Date.now(),
           nonce,

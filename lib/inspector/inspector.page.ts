@@ -8,7 +8,7 @@ import { groupByName, isFiltered, type InspectorFilter } from './inspector.query
 import { INSPECTOR_SCRIPT, INSPECTOR_STYLE } from './inspector-page.assets.js';
 import { readableTime, timeElement, triggerClass } from './inspector.format.js';
 import { renderRecordCard } from './inspector-record.card.js';
-import { LATENCY_HEADERS, latencyCells } from './inspector-latency.cells.js';
+import { LATENCY_HEADERS, LATENCY_STYLE, latencyCells } from './inspector-latency.cells.js';
 
 /** Everything the page shows; the page itself is a pure function of it. */
 export interface InspectorPageInput {
@@ -29,6 +29,8 @@ export interface InspectorPageInput {
 
   /** Each name's recent latency and failures (`HudForensics.latency()`). */
   latency: readonly HudLatencyReport[];
+  /** Successful invocations a name needs before its baseline applies (`slowBaseline.minSamples`); none when it is off. */
+  baselineMinSamples?: number;
   /** The token, when it came in the query string: links keep it so that navigation works. */
   queryToken: string | undefined;
   now: number;
@@ -58,7 +60,7 @@ class Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>nestjs-hud inspector${service !== undefined ? ` · ${e(service)}` : ''}</title>
-<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}</style>
+<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}${LATENCY_STYLE}</style>
 </head>
 <body>
 <div class="top"><h1>nestjs-hud inspector</h1>${service !== undefined ? `<span class="service">${e(service)}</span>` : ''}<span class="when">rendered ${e(readableTime(new Date(now).toISOString()))}</span></div>
@@ -123,7 +125,7 @@ ${summary}`;
         const triggers = Object.entries(group.triggers)
           .map(([trigger, count]) => `<span class="badge ${triggerClass(trigger)}">${e(trigger)} ${e(count)}</span>`)
           .join('');
-        return `<tr><td><a class="mono" href="${this.href({ name: group.name, key: filter.key, value: filter.key !== undefined ? filter.value : undefined })}">${e(group.name)}</a></td><td>${e(group.kind)}</td><td class="num">${e(group.count)}</td><td>${timeElement(group.lastSeen, now)}</td><td>${triggers}</td><td class="mono">${e(group.statuses.join(', '))}</td>${latencyCells(latency.get(group.name))}</tr>`;
+        return `<tr><td><a class="mono" href="${this.href({ name: group.name, key: filter.key, value: filter.key !== undefined ? filter.value : undefined })}">${e(group.name)}</a></td><td>${e(group.kind)}</td><td class="num">${e(group.count)}</td><td>${timeElement(group.lastSeen, now)}</td><td>${triggers}</td><td class="mono">${e(group.statuses.join(', '))}</td>${latencyCells(latency.get(group.name), this.input.baselineMinSamples)}</tr>`;
       })
       .join('\n');
     const table =
