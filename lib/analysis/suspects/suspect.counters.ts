@@ -58,9 +58,10 @@ export class SuspectCounters implements InvocationObserver {
   /**
    * One report per name with failures (or slow invocations) in the window, most first. The
    * p-values are adjusted for every value tested: of the one name asked for (suspects under
-   * 0.01), or of every name (suspects under 0.001).
+   * 0.01), or of every name (suspects under 0.001). `level` replaces that level (for the
+   * simulations that measure what another level would do).
    */
-  reports(filter: HudSuspectFilter = {}, nowMs = performance.now()): HudSuspectReport[] {
+  reports(filter: HudSuspectFilter = {}, nowMs = performance.now(), level?: number): HudSuspectReport[] {
     const trigger = filter.trigger ?? 'failure';
     if (trigger !== 'failure' && trigger !== 'slow') {
       throw new TypeError(`suspects(): trigger must be 'failure' or 'slow', not ${JSON.stringify(trigger)}`);
@@ -85,7 +86,7 @@ export class SuspectCounters implements InvocationObserver {
     }
     const oneName = filter.name !== undefined;
     const { minFailures, minRelativeRisk } = this.options;
-    const found = scoreSuspects(spans, { minFailures, minRelativeRisk, level: oneName ? NAME_LEVEL : SERVICE_LEVEL }, oneName);
+    const found = scoreSuspects(spans, { minFailures, minRelativeRisk, level: level ?? (oneName ? NAME_LEVEL : SERVICE_LEVEL) }, oneName);
     reports.forEach((report, i) => {
       report.suspects = found[i];
     });
