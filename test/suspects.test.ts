@@ -253,6 +253,8 @@ describe('suspects: what is counted', () => {
     await assert.rejects(standalone({ suspects: { windowMs: 10 } }), /suspects\.windowMs must be an integer >= 1000/);
     await assert.rejects(standalone({ suspects: { maxValue: 3 } as never }), /unknown option "suspects\.maxValue"/);
     await assert.rejects(standalone({ suspects: true as never }), /suspects must be \{ keys\?, maxKeys/);
+    await assert.rejects(standalone({ suspects: { minRelativeRisk: 0.5 } }), /suspects\.minRelativeRisk must be a number >= 1/);
+    await assert.rejects(standalone({ suspects: { minRelativeRisk: Number.NaN } }), /suspects\.minRelativeRisk must be a number >= 1/);
     const app = await standalone({ suspects: { minFailures: 50 } });
     try {
       invoke(app.hud, 400, (i) => ({ user_tier: tier(i) }), fails);
