@@ -55,9 +55,11 @@ export class HudAnalysis {
    */
   observe(invocation: Invocation, trigger: ForensicsTrigger | undefined): void {
     const observers = this.observers;
+    // one try around the loop (a try per observer costs every invocation more); after a throw
+    // the loop goes on with the next observer
     for (let i = 0; i < observers.length; i++) {
       try {
-        observers[i].observe(invocation, trigger);
+        for (; i < observers.length; i++) observers[i].observe(invocation, trigger);
       } catch (error) {
         this.notes.warn('analysis', `counting an invocation for suspects, latency or metrics failed: ${String(error)}`);
       }

@@ -46,14 +46,14 @@ export class NameCounters {
         }
         const value = values[key];
         if (!Array.isArray(value)) {
-          table.add(value, outcome);
+          table.add(value, slot, outcome);
           continue;
         }
         // Each item once: ['beta', 'beta'] is one invocation holding 'beta'.
         const items = value as readonly CountedValue[];
         for (let i = 0; i < items.length; i++) {
           const item = items[i];
-          if (i === 0 || items.indexOf(item) === i) table.add(item, outcome);
+          if (i === 0 || items.indexOf(item) === i) table.add(item, slot, outcome);
         }
       }
     }

@@ -78,11 +78,10 @@ export class ValueTable {
     this.admittedTotals = new Uint32Array(rows * COUNTERS);
   }
 
-  /** Counts one invocation holding `value`, in the cursor's bucket. */
-  add(value: CountedValue, outcome: Outcome): void {
+  /** Counts one invocation holding `value`, in the cursor's bucket (`slot`). */
+  add(value: CountedValue, slot: number, outcome: Outcome): void {
     let row = this.rows.get(value);
     if (row === undefined) row = this.admit(value);
-    const slot = this.cursor.slot;
     const base = (row * this.slots + slot) * COUNTERS;
     this.counts[base]++;
     if (outcome !== OUTCOME_OK) this.counts[base + outcome]++;
