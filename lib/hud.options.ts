@@ -2,6 +2,7 @@ import { IsBoolean, IsInt, IsOptional, IsString, Min, ValidateBy, ValidateIf, Va
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
+import { HudChangesOptions } from './options/hud-changes.options.js';
 import { HudInspectorOptions } from './options/hud-inspector.options.js';
 import { HudLimits } from './options/hud-limits.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
@@ -143,6 +144,13 @@ export class HudOptions {
   /** Each invocation name's own latency baseline; `false` turns it off. Default: on (see `HudSlowBaselineOptions`). */
   @IsOptionObjectOrFalse(HudSlowBaselineOptions, 'slowBaseline must be { quantile, factor, minSamples, floorMs, windowMs } or false')
   slowBaseline: HudSlowBaselineOptions | false = new HudSlowBaselineOptions();
+
+  /**
+   * What changed: each name's last `recentMs` compared with the rest of the suspects window,
+   * for `HudForensics.changes()`; `false` turns it off. Default: on (see `HudChangesOptions`).
+   */
+  @IsOptionObjectOrFalse(HudChangesOptions, 'changes must be { recentMs, minRatio, minFailures } or false')
+  changes: HudChangesOptions | false = new HudChangesOptions();
 }
 
 /**
@@ -174,4 +182,5 @@ export interface HudModuleOptions {
   metrics?: Partial<HudMetricsOptions>;
   breadcrumbs?: Partial<HudBreadcrumbsOptions> | false;
   slowBaseline?: Partial<HudSlowBaselineOptions> | false;
+  changes?: Partial<HudChangesOptions> | false;
 }

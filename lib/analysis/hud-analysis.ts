@@ -10,19 +10,28 @@ import type { HudLatencyReport } from './latency/hud-latency-report.interface.js
 import { LatencyBaselines } from './latency/latency.baselines.js';
 import type { HudSuspectFilter, HudSuspectReport } from './suspects/hud-suspect-report.interface.js';
 import { SuspectCounters } from './suspects/suspect.counters.js';
+import { HudSuspectsOptions } from '../options/hud-suspects.options.js';
+import { ChangeDetector, type ChangeFinding } from './changes/change.detector.js';
+import type { HudChangeFilter, HudChangeReport } from './changes/hud-change-report.interface.js';
 
 /**
  * The one owner of what is learnt from every completed invocation, failing or not: each
- * name's latency baseline, the suspects counters, and any other observer (the OpenTelemetry
- * metrics). One per module, made by its `HudRuntime`; `HudForensics` reads its reports.
+ * name's latency baseline, the suspects counters (which what changed reads too), and any
+ * other observer (the OpenTelemetry metrics). One per module, made by its `HudRuntime`;
+ * `HudForensics` and the inspector read its reports.
  * `HudRuntime.complete` asks it first why an invocation deserves a record (`decide`), then
  * lets every observer see it (`observe`), then hands it to the forensics pipeline.
  */
 export class HudAnalysis {
   /** Each name's recent latencies (`slowBaseline`); none when it is `false`. */
   readonly latency: LatencyBaselines | undefined;
-  /** The suspects counters (`suspects`); none when it is `false`. */
-  readonly suspects: SuspectCounters | undefined;
+  /**
+   * Each name's counts per bucket and per context value (`suspects`); only the names' own
+   * counts when `suspects` is `false` and `changes` is on; none when both are off.
+   */
+  readonly counters: SuspectCounters | undefined;
+  /** What changed (`changes`), read from the counters and the latency sketches. */
+  readonly changes: ChangeDetector | undefined;
   private readonly observers: InvocationObserver[] = [];
 
   constructor(
@@ -31,9 +40,17 @@ export class HudAnalysis {
     private readonly notes = new HudNotes(new Logger('Hud')),
   ) {
     this.latency = options.slowBaseline === false ? undefined : new LatencyBaselines(options.slowBaseline);
-    this.suspects = options.suspects === false ? undefined : new SuspectCounters(options.suspects, (key) => redactor.shouldRedact(key));
+    const { suspects, changes } = options;
+    // what changed needs the names' counts per bucket, even with the suspects off
+    const counted = suspects !== false ? suspects : changes !== false ? Object.assign(new HudSuspectsOptions(), { keys: [] }) : undefined;
+    this.counters = counted === undefined ? undefined : new SuspectCounters(counted, (key) => redactor.shouldRedact(key));
+    if (changes !== false && this.counters !== undefined && counted !== undefined) {
+      const { windowMs, minRelativeRisk } = counted;
+      const recentMs = changes.recentMs ?? windowMs / 5;
+      this.changes = new ChangeDetector({ windowMs, recentMs, minRatio: changes.minRatio, minFailures: changes.minFailures, minRelativeRisk }, this.counters, this.latency);
+    }
     if (this.latency !== undefined) this.observers.push(this.latency);
-    if (this.suspects !== undefined) this.observers.push(this.suspects);
+    if (this.counters !== undefined) this.observers.push(this.counters);
   }
 
   /** One more observer of every completed invocation (the metrics, once `@opentelemetry/api` is loaded). */
@@ -67,7 +84,16 @@ export class HudAnalysis {
   }
 
   suspectReports(filter?: HudSuspectFilter): HudSuspectReport[] {
-    return this.suspects?.reports(filter) ?? [];
+    return this.options.suspects === false ? [] : (this.counters?.reports(filter) ?? []);
+  }
+
+  changeReports(filter?: HudChangeFilter): HudChangeReport[] {
+    return this.changeFindings(filter).map((finding) => finding.report);
+  }
+
+  /** The changes with the counts per bucket the inspector draws. */
+  changeFindings(filter?: HudChangeFilter, nowMs?: number): ChangeFinding[] {
+    return this.changes?.findings(filter, nowMs) ?? [];
   }
 
   latencyReports(name?: string): HudLatencyReport[] {

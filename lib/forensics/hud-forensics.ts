@@ -13,6 +13,7 @@ import { HudAnalysis } from '../analysis/hud-analysis.js';
 import { HudNotes } from '../hud.notes.js';
 import { Redactor } from './redactor.js';
 import type { HudSuspectFilter, HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
+import type { HudChangeFilter, HudChangeReport } from '../analysis/changes/hud-change-report.interface.js';
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -92,6 +93,16 @@ export class HudForensics {
    */
   suspects(filter?: HudSuspectFilter): HudSuspectReport[] {
     return this.analysis.suspectReports(filter);
+  }
+
+  /**
+   * The invocation names whose failure rate or latency rose in the last `changes.recentMs`
+   * compared with the rest of the window, most significant first, each with the context
+   * values its recent failures hit; only `name`'s when given. A steady failure rate, however
+   * high, is no change. `[]` with `changes: false`.
+   */
+  changes(filter?: HudChangeFilter): HudChangeReport[] {
+    return this.analysis.changeReports(filter);
   }
 
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */

@@ -38,6 +38,11 @@ export class LatencyBaselines implements InvocationObserver {
     return window;
   }
 
+  /** The window of `name` when it has one, without counting as a use of it. */
+  peek(name: string): LatencyWindow | undefined {
+    return this.windows.peek(name);
+  }
+
   /** A successful invocation's duration feeds its name's sketch; a failing one is counted beside it. */
   observe(invocation: Invocation, trigger: ForensicsTrigger | undefined): void {
     const nowMs = invocation.startedAtMs + invocation.durationMs;

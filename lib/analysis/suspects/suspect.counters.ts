@@ -22,7 +22,10 @@ export const WINDOW_SLOTS = 15;
  */
 export class SuspectCounters implements InvocationObserver {
   private readonly names: LRUCache<string, NameCounters>;
-  private readonly bucketMs: number;
+  /** The length of a bucket of the window: `windowMs / WINDOW_SLOTS`. */
+  readonly bucketMs: number;
+  /** False when only the names' own counts are kept (`keys: []`: the suspects are off, what changed is on). */
+  private readonly countsValues: boolean;
   private readonly policy: KeyPolicy;
 
   constructor(
@@ -31,6 +34,7 @@ export class SuspectCounters implements InvocationObserver {
   ) {
     this.names = new LRUCache({ max: options.maxNames });
     this.bucketMs = options.windowMs / WINDOW_SLOTS;
+    this.countsValues = options.keys === undefined || options.keys.length > 0;
     const only = options.keys === undefined ? undefined : new Set(options.keys);
     this.policy = only === undefined ? (key) => !isRedacted(key) : (key) => only.has(key) && !isRedacted(key);
   }
@@ -52,7 +56,7 @@ export class SuspectCounters implements InvocationObserver {
       counters = new NameCounters(kind, WINDOW_SLOTS, this.options.maxKeys, this.options.maxValuesPerKey);
       this.names.set(name, counters);
     }
-    counters.count(Math.floor(nowMs / this.bucketMs), nowMs, values, hasKeys, outcome, this.policy);
+    counters.count(Math.floor(nowMs / this.bucketMs), nowMs, values, hasKeys && this.countsValues, outcome, this.policy);
   }
 
   /**
@@ -82,7 +86,7 @@ export class SuspectCounters implements InvocationObserver {
       }
       if (failures === 0) continue;
       reports.push({ name, kind: counters.kind, trigger, windowMs: this.options.windowMs, invocations, failures, suspects: [] });
-      spans.push(failures < this.options.minFailures ? [] : readSpans(counters, live, epoch, outcome, this.options.minFailures));
+      spans.push(failures < this.options.minFailures ? [] : readSpans(counters, live, outcome, this.options.minFailures, epoch - WINDOW_SLOTS + 1));
     }
     const oneName = filter.name !== undefined;
     const { minFailures, minRelativeRisk } = this.options;
@@ -91,6 +95,11 @@ export class SuspectCounters implements InvocationObserver {
       report.suspects = found[i];
     });
     return reports.sort((a, b) => b.failures - a.failures || (a.name < b.name ? -1 : 1));
+  }
+
+  /** Every name counted, with its counters (least recently seen last); reading does not refresh recency. */
+  entries(): IterableIterator<[string, NameCounters]> {
+    return this.names.entries();
   }
 
   /** How much is held, for tests of the bounds. */

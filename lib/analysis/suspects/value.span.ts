@@ -31,13 +31,12 @@ export interface ValueSpan extends Strata {
 
 /**
  * Every tracked value of a name with at least `minCalls` invocations in its span, read from
- * the live buckets (`live`, oldest first, ending in `epoch`); `outcome` says which
- * counter is "failing" (failures or slow invocations).
+ * the buckets `live` (oldest first), which start with the epoch `oldest`: the window, or its
+ * recent part. `outcome` says which counter is "failing" (failures or slow invocations).
  */
-export function readSpans(counters: NameCounters, live: readonly number[], epoch: number, outcome: number, minCalls: number): ValueSpan[] {
-  const { totals, slotEpochs, slots } = counters;
+export function readSpans(counters: NameCounters, live: readonly number[], outcome: number, minCalls: number, oldest: number): ValueSpan[] {
+  const { totals, slotEpochs } = counters;
   const spans: ValueSpan[] = [];
-  const oldest = epoch - slots + 1;
   for (const [key, table] of counters.keys) {
     for (let row = 1; row < table.values.length; row++) {
       const admitted = table.admittedEpoch[row];
