@@ -4,6 +4,8 @@ import type { HudForensicsStats } from '../forensics/forensics.stats.js';
 import { displayText, escapeHtml } from './html.escape.js';
 import type { HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
 import { renderSuspects, SUSPECTS_STYLE } from './inspector-suspects.section.js';
+import type { ChangeFinding } from '../analysis/changes/change.detector.js';
+import { CHANGES_STYLE, renderChanges } from './inspector-changes.section.js';
 import { groupByName, isFiltered, type InspectorFilter } from './inspector.query.js';
 import { INSPECTOR_SCRIPT, INSPECTOR_STYLE } from './inspector-page.assets.js';
 import { readableTime, timeElement, triggerClass } from './inspector.format.js';
@@ -26,6 +28,8 @@ export interface InspectorPageInput {
   stats: HudForensicsStats;
   /** Suspects of each name, for failures then for slow invocations. */
   suspects: readonly HudSuspectReport[];
+  /** What changed, with each name's counts over the window (`undefined`: `changes: false`, no section). */
+  changes?: readonly ChangeFinding[];
 
   /** Each name's recent latency and failures (`HudForensics.latency()`). */
   latency: readonly HudLatencyReport[];
@@ -60,13 +64,14 @@ class Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>nestjs-hud inspector${service !== undefined ? ` · ${e(service)}` : ''}</title>
-<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}${LATENCY_STYLE}</style>
+<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}${LATENCY_STYLE}${CHANGES_STYLE}</style>
 </head>
 <body>
 <div class="top"><h1>nestjs-hud inspector</h1>${service !== undefined ? `<span class="service">${e(service)}</span>` : ''}<span class="when">rendered ${e(readableTime(new Date(now).toISOString()))}</span></div>
 <main>
 ${this.stats()}
 ${this.filterForm()}
+${this.input.changes === undefined ? '' : renderChanges(this.input.changes, (params) => this.href(params))}
 ${renderSuspects(this.input.suspects, (params) => this.href(params))}
 ${this.groups()}
 ${this.records()}
