@@ -20,7 +20,7 @@ import { median } from './summary.js';
 // The counters themselves (not public API): the one case that times counting alone.
 import { HudSuspectsOptions } from '../lib/options/hud-suspects.options.js';
 import { SuspectCounters } from '../lib/analysis/suspects/suspect.counters.js';
-import { OUTCOME_OK } from '../lib/analysis/suspects/value.table.js';
+import { OUTCOME_FAILING, OUTCOME_OK } from '../lib/analysis/suspects/value.table.js';
 import { installLoggerBreadcrumbs, LOGGER_INSTALLS, uninstallLoggerBreadcrumbs } from '../lib/logging/nest-logger.patch.js';
 
 /**
@@ -155,6 +155,13 @@ export async function runMicro(): Promise<MicroResult[]> {
   const bigObject = { id: 'order-7', lines: Array.from({ length: 10_000 }, (_, i) => ({ id: i, sku: `sku-${i}`, note: 'n'.repeat(90) })) };
   const LOG_OBJECT_FLOOR = 'floor: Logger.log(a 1.2 MB object) outside any invocation';
   const counters = new SuspectCounters(new HudSuspectsOptions(), () => false);
+  const churnCounters = new SuspectCounters(new HudSuspectsOptions(), () => false);
+  // built beforehand, so that the batch allocates nothing of its own
+  const churnValues = Array.from({ length: 20_000 }, (_, i) => ({
+    client_id: i % 10 === 0 ? `new-client-${i}` : `client-${i % 7}`,
+    request_id: 'req-1234',
+    user_tier: i % 3 === 0 ? 'pro' : 'free',
+  }));
   const NO_SUSPECTS = 'HudContextService.run + setContext (3 keys), suspects: false';
   const sketch = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.02, binLimit: 256 });
   // 1,024 durations between about 2 and 200 ms (a fixed pattern, no randomness)
@@ -327,6 +334,20 @@ export async function runMicro(): Promise<MicroResult[]> {
       batch: (n) => {
         const now = performance.now();
         for (let i = 0; i < n; i++) counters.count('GET /hello', 'http', values, true, OUTCOME_OK, now + i * 1e-3);
+      },
+    },
+    {
+      // the same with churn: 1 invocation in 10 brings a client_id never seen, which takes the
+      // lightest of the 20 rows (a scan, the evicted counts moved to '(other)'); the others
+      // come from 10 regular clients. Time moves a bucket on every 20,000 invocations.
+      name: 'suspects: counting one invocation (3 keys, 1 in 10 a new client_id)',
+      iterations: N,
+      batch: (n) => {
+        const now = performance.now();
+        for (let i = 0; i < n; i++) {
+          const churned = churnValues[i % churnValues.length];
+          churnCounters.count('GET /churn', 'http', churned, true, i % 50 === 0 ? OUTCOME_FAILING : OUTCOME_OK, now + i * 3);
+        }
       },
     },
     {

@@ -1,5 +1,6 @@
 import { validateSync, type ValidationError } from 'class-validator';
 import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
+import { HudChangesOptions } from './options/hud-changes.options.js';
 import { HudSlowBaselineOptions } from './options/hud-slow-baseline.options.js';
 import {
   HudInspectorOptions,
@@ -47,6 +48,7 @@ const NESTED_OPTIONS: ReadonlyArray<[string, new () => object]> = [
   ['breadcrumbs', HudBreadcrumbsOptions],
   ['slowBaseline', HudSlowBaselineOptions],
   ['openFeature', HudOpenFeatureOptions],
+  ['changes', HudChangesOptions],
 ];
 
 /** The fields a nested option accepts, for messages. */
@@ -89,6 +91,16 @@ function unknownNestedOptions(given: Record<string, unknown>): string[] {
   });
 }
 
+/** `changes.recentMs` must leave the window a bucket at least on each side of it. */
+function recentSpanProblems(options: HudOptions): string[] {
+  const { changes, suspects } = options;
+  if (changes === false || !(changes instanceof HudChangesOptions) || typeof changes.recentMs !== 'number') return [];
+  const windowMs = suspects instanceof HudSuspectsOptions && Number.isInteger(suspects.windowMs) ? suspects.windowMs : new HudSuspectsOptions().windowMs;
+  const [least, most] = [Math.ceil(windowMs / 15), Math.floor(windowMs / 2)];
+  if (changes.recentMs >= least && changes.recentMs <= most) return [];
+  return [`changes.recentMs must be between a fifteenth and half of suspects.windowMs (${windowMs} ms): ${least} to ${most}, not ${changes.recentMs}`];
+}
+
 /**
  * Validates what the user passed and fills in the defaults. Throws one Error naming every
  * bad option, so that a misconfigured app fails at boot rather than at its first failure.
@@ -127,7 +139,11 @@ export function resolveHudOptions(input: HudModuleOptions | undefined): HudOptio
   else if (given.openFeature === false || given.openFeature === undefined) options.openFeature = undefined;
   else options.openFeature = withDefaults(HudOpenFeatureOptions, given.openFeature) as HudOpenFeatureOptions;
   if (given.version === undefined) options.version = serviceVersionFromEnvironment();
+  if (given.changes !== undefined && given.changes !== false) {
+    options.changes = withDefaults(HudChangesOptions, given.changes) as HudChangesOptions;
+  }
   problems.push(...messagesOf(validateSync(options, { forbidUnknownValues: false })));
+  problems.push(...recentSpanProblems(options));
   if (problems.length > 0) {
     throw new Error(`HudModule: invalid options:\n  - ${[...new Set(problems)].join('\n  - ')}`);
   }

@@ -13,6 +13,7 @@ import { WsBinding } from './binding/ws/ws.binding.js';
 import { HudContextService } from './hud-context.service.js';
 import { LoggerExporter } from './forensics/exporters/logger.exporter.js';
 import { HudForensics } from './forensics/hud-forensics.js';
+import { HudAnalysis } from './analysis/hud-analysis.js';
 import { HudLifecycle } from './hud.lifecycle.js';
 import { HudInspector } from './inspector/hud-inspector.js';
 import { InspectorRecordStore } from './inspector/inspector-record.store.js';
@@ -50,6 +51,8 @@ import { HudOpenFeatureInstaller } from './openfeature/open-feature.installer.js
     },
     // the runtime's pipeline, for the app to inject
     { provide: HudForensics, useFactory: (runtime: HudRuntime) => runtime.forensics, inject: [HudRuntime] },
+    // what every completed invocation teaches (latency, suspects, what changed), for the inspector
+    { provide: HudAnalysis, useFactory: (runtime: HudRuntime) => runtime.analysis, inject: [HudRuntime] },
     HudContextService,
     HttpBinding,
     HttpVersionBinding,

@@ -2,6 +2,7 @@ import { IsBoolean, IsInt, IsOptional, IsString, Min, MinLength, ValidateBy, Val
 import type { ForensicsRecord } from './forensics/forensics-record.interface.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
 import { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
+import { HudChangesOptions } from './options/hud-changes.options.js';
 import { HudInspectorOptions, type HudInspectorModuleOptions } from './options/hud-inspector.options.js';
 import { HudLimits } from './options/hud-limits.options.js';
 import { HudMetricsOptions } from './options/hud-metrics.options.js';
@@ -136,12 +137,12 @@ export class HudOptions {
 
   /**
    * Counting of every invocation's context values, for `HudForensics.suspects()`; `false`
-   * turns it off. Default: `{ maxKeys: 16, maxValuesPerKey: 20, maxNames: 200, windowMs: 900_000, minFailures: 5 }`.
+   * turns it off. Default: `{ maxKeys: 16, maxValuesPerKey: 20, maxNames: 200, windowMs: 900_000, minFailures: 5, minRelativeRisk: 1.5 }`.
    */
   @ValidateIf((options: HudOptions) => options.suspects !== false)
   @ValidateBy(
     { name: 'isSuspects', validator: { validate: (v) => v instanceof HudSuspectsOptions } },
-    { message: 'suspects must be { keys?, maxKeys, maxValuesPerKey, maxNames, windowMs, minFailures } or false' },
+    { message: 'suspects must be { keys?, maxKeys, maxValuesPerKey, maxNames, windowMs, minFailures, minRelativeRisk } or false' },
   )
   @ValidateNested()
   suspects: HudSuspectsOptions | false = new HudSuspectsOptions();
@@ -187,6 +188,13 @@ export class HudOptions {
   @IsOptional()
   @isMetadataMap({ message: "fromMetadata must map context keys to header names, e.g. { client_id: 'x-client-id' }" })
   fromMetadata?: Record<string, string>;
+
+  /**
+   * What changed: each name's last `recentMs` compared with the rest of the suspects window,
+   * for `HudForensics.changes()`; `false` turns it off. Default: on (see `HudChangesOptions`).
+   */
+  @IsOptionObjectOrFalse(HudChangesOptions, 'changes must be { recentMs, minRatio, minFailures } or false')
+  changes: HudChangesOptions | false = new HudChangesOptions();
 }
 
 /**
@@ -222,4 +230,5 @@ export interface HudModuleOptions {
   openFeature?: boolean | Partial<HudOpenFeatureOptions>;
   fromUser?: Record<string, string>;
   fromMetadata?: Record<string, string>;
+  changes?: Partial<HudChangesOptions> | false;
 }

@@ -5,12 +5,10 @@ import { ContextProblemWarnings } from './context/context-problem.warnings.js';
 import type { HudOptions } from './hud.options.js';
 import { HudForensics } from './forensics/hud-forensics.js';
 import type { HudExporter } from './forensics/exporters/hud-exporter.interface.js';
-import { decideTrigger } from './forensics/failure.detector.js';
 import { Redactor } from './forensics/redactor.js';
 import { HUD_ACTIVE_RUNTIME_KEY, HUD_RUNNING_RUNTIMES_KEY } from './hud.constants.js';
 import { HudNotes } from './hud.notes.js';
-import { InvocationAnalysis } from './analysis/invocation.analysis.js';
-import { LatencyBaselines } from './analysis/latency/latency.baselines.js';
+import { HudAnalysis } from './analysis/hud-analysis.js';
 import { propagationPlanFor, type PropagationPlan } from './propagation/context.propagation.js';
 
 /** Listens to every accepted `set`, e.g. to mirror values onto a tracing span. */
@@ -37,7 +35,8 @@ export class HudRuntime {
   readonly redactor: Redactor;
   /** How context crosses to other services; `null` when propagation is off. */
   readonly propagation: PropagationPlan | null;
-  readonly analysis: InvocationAnalysis;
+  /** What is learnt from every completed invocation: latency baselines, suspects, metrics. */
+  readonly analysis: HudAnalysis;
   readonly forensics: HudForensics;
   /** Warnings about bad context: a budget apart, so that bad input cannot silence the others. */
   private readonly problemWarnings = new ContextProblemWarnings(this.logger);
@@ -51,8 +50,6 @@ export class HudRuntime {
   private readonly contextSetListeners: ContextSetListener[] = [];
   /** One slot, set only when OpenTelemetry is loaded: without it starting costs one check. */
   private startListener: InvocationStartListener | undefined;
-  /** Each name's recent latencies (`slowBaseline`), reported by `HudForensics.latency()`. */
-  readonly latency: LatencyBaselines | undefined;
 
   constructor(
     readonly options: HudOptions,
@@ -60,9 +57,8 @@ export class HudRuntime {
   ) {
     this.redactor = new Redactor(options.redact);
     this.propagation = propagationPlanFor(options);
-    this.analysis = new InvocationAnalysis(options, this.redactor, this.notes);
-    this.latency = options.slowBaseline === false ? undefined : new LatencyBaselines(options.slowBaseline);
-    this.forensics = new HudForensics(options, exporters, { redactor: this.redactor, analysis: this.analysis, latency: this.latency });
+    this.analysis = new HudAnalysis(options, this.redactor, this.notes);
+    this.forensics = new HudForensics(options, exporters, { redactor: this.redactor, analysis: this.analysis });
   }
 
   /** A new invocation; `startedAt` when the work began earlier than now (see `Invocation.continuedAs`). */
@@ -83,16 +79,15 @@ export class HudRuntime {
   }
 
   /**
-   * Ends an invocation exactly once: nothing can be written to it afterwards, and it is
-   * handed to the forensics pipeline when it failed or was slow.
+   * Ends an invocation exactly once: nothing can be written to it afterwards. Then decide
+   * (why it deserves a record, if it does), observe (every analysis counts it, before the
+   * rate limit) and submit (to the forensics pipeline, when it failed or was slow).
    */
   complete(invocation: Invocation): void {
     const nowMs = performance.now();
     if (!invocation.close(nowMs)) return;
-    const latency = this.latency?.windowFor(invocation.name, invocation.kind);
-    const trigger = decideTrigger(invocation, this.options, latency, nowMs);
-    latency?.add(invocation.durationMs, trigger !== undefined && trigger !== 'duration', nowMs);
-    this.analysis.observe(invocation, trigger); // every invocation, before the rate limit
+    const trigger = this.analysis.decide(invocation, nowMs);
+    this.analysis.observe(invocation, trigger);
     if (trigger !== undefined) this.forensics.submit(invocation, trigger);
     else invocation.breadcrumbs = undefined; // a successful invocation's breadcrumbs are simply dropped
   }

@@ -18,6 +18,8 @@ export { HudBreadcrumbsOptions } from './options/hud-breadcrumbs.options.js';
 export type { HudBreadcrumbLevel } from './options/hud-breadcrumbs.options.js';
 export { HudSlowBaselineOptions } from './options/hud-slow-baseline.options.js';
 export type { HudLatencyReport } from './analysis/latency/hud-latency-report.interface.js';
+export { HudChangesOptions } from './options/hud-changes.options.js';
+export type { HudChangeReport, HudSpanFigures, HudChangeFilter } from './analysis/changes/hud-change-report.interface.js';
 export { HudContextService } from './hud-context.service.js';
 export { HudContextValidationError } from './context/context-validation.error.js';
 export type { HudContextHandle } from './context/hud-context-handle.interface.js';

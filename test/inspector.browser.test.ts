@@ -85,6 +85,30 @@ class ShopController {
 })
 class ShopModule {}
 
+@Controller('pay')
+class PayController {
+  @Get()
+  pay(@Query('fail') fail?: string) {
+    if (fail === '1') throw new Error('payment failed');
+    return { ok: true };
+  }
+}
+
+/** A 3-second window: a change shows within a second of traffic. */
+@Module({
+  imports: [HudModule.forRoot({ exporters: [], rateLimit: false, suspects: { windowMs: 3000 }, inspector: { path: '/_hud', token: TOKEN } })],
+  controllers: [PayController],
+})
+class ChangingModule {}
+
+/** Calls `GET /pay` (failing one in 50) for 2 windows, then failing one in 2 until a change is reported. */
+async function makeChange(running: RunningApp): Promise<void> {
+  const call = async (fail: boolean) => (await fetch(`${running.url}/pay?fail=${fail ? 1 : 0}`)).arrayBuffer();
+  const started = performance.now();
+  for (let i = 0; i < 5000 && performance.now() - started < 6000; i++) await call(i % 50 === 7);
+  for (let i = 0; i < 5000 && running.app.get(HudForensics).changes().length === 0; i++) await call(i % 2 === 0);
+}
+
 /** 40 cart requests, 10 of them pro, and 8 of those fail: user_tier = pro is the suspect. */
 async function makeSuspect(url: string): Promise<void> {
   for (let i = 0; i < 40; i++) {
@@ -290,13 +314,37 @@ describe('inspector in headless Chromium', () => {
     assert.match((await suspects.locator('h3').textContent()) ?? '', /GET \/cart\s*8 failing of 40 calls in the last 15 min/);
     assert.match(
       (await suspects.locator('li').first().textContent()) ?? '',
-      /^user_tier = pro: 8 of 8 failures \(100 %\), 25 % of calls, 4\.0× \(p \d\.\de-\d+\)$/,
+      /^user_tier = pro: 8 of 8 failures \(100 %\), 25 % of calls, 4\.0× the average, relative risk ∞ \(p \d\.\de-\d+\)$/,
     );
     await Promise.all([page.waitForURL(/value=pro/), suspects.locator('a', { hasText: 'user_tier = pro' }).click()]);
     assert.match(page.url(), /[?&]key=user_tier&value=pro&name=GET\+%2Fcart&token=/);
     const contexts = await shownContexts(page);
     assert.equal(contexts.length, 8);
     assert.ok(contexts.every((context) => context.user_tier === 'pro' && context.client_id === 'umbrella'));
+  });
+
+  it('shows what changed above the suspects, with its chart drawn on the server', async () => {
+    const changing = await startHttpApp('express', { imports: [ChangingModule] });
+    try {
+      await makeChange(changing);
+      await page.goto(`${changing.url}/_hud?token=${TOKEN}`);
+      const change = page.locator('#hud-changes article');
+      assert.equal(await change.count(), 1);
+      assert.match((await change.locator('h3').textContent()) ?? '', /^GET \/pay\s*since \d\d:\d\d:\d\d UTC$/);
+      assert.match((await change.locator('li').first().textContent()) ?? '', /^failures [\d.]+ % → [\d.]+ % \(/);
+      const chart = change.locator('svg.change-chart');
+      const box = await chart.boundingBox();
+      assert.ok(box !== null && box.width >= 300 && box.height >= 80, `the chart is drawn: ${JSON.stringify(box)}`);
+      assert.equal(await chart.locator('rect.rate').count(), 15, 'one bar per bucket');
+      const shaded = await chart.locator('rect.recent').boundingBox();
+      assert.ok(shaded !== null && shaded.width > 0 && shaded.x + shaded.width <= box.x + box.width + 1, 'the recent span is shaded, at the right');
+      const headings = await page.locator('h2').allTextContents();
+      assert.ok(headings.findIndex((h) => h.startsWith('What changed')) < headings.findIndex((h) => h.startsWith('Suspects')));
+    } finally {
+      // the browser keeps its connection alive: without this, close() waits for it to time out
+      changing.app.getHttpServer().closeAllConnections();
+      await changing.close();
+    }
   });
 
   it('serves suspects.json behind the same token', async () => {

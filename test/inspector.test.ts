@@ -240,10 +240,35 @@ describe('inspector: each name’s latency and failure rate, a record’s breadc
       const row = /<tr><td><a class="mono" href="[^"]*">GET \/quotes\/:n<\/a><\/td>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
       // 8 calls, 2 marked failed: the quantiles describe the 6 others
       assert.match(row, /<td class="num">2<\/td>/);
-      assert.match(row, /<td class="num">\d+(\.\d)? ms<\/td><td class="num">\d+(\.\d)? ms<\/td><td class="num" title="2 of 8 invocations failed in the last 15 min">25\.0 %<\/td>$/);
+      // 6 successful calls: the name's own baseline (200 by default) does not apply yet, and the page says so
+      assert.match(
+        row,
+        /<td class="num">\d+(\.\d)? ms<\/td><td class="num">\d+(\.\d)? ms <span class="learning" title="[^"]*slowBaseline\.minSamples[^"]*">no baseline yet \(6 of 200\)<\/span><\/td><td class="num" title="2 of 8 invocations failed in the last 15 min">25\.0 %<\/td>$/,
+      );
       assert.match(html, /<span class="badge t-error">failure 2<\/span>/);
       assert.match(html, /Failure: stale price served/);
       assert.match(html, /<ol class="breadcrumbs"><li><span class="mono muted">\+[\d.]+ ms<\/span> <span class="badge t-other">info<\/span> price looked up <span class="mono muted">\{&quot;sku&quot;:&quot;sku-8&quot;\}<\/span><\/li><\/ol>/);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('drops the "no baseline yet" note once a name has slowBaseline.minSamples successful calls', async () => {
+    @Module({
+      imports: [HudModule.forRoot({ exporters: [], rateLimit: false, inspector: { token: TOKEN }, slowBaseline: { minSamples: 6 } })],
+      controllers: [QuotesController],
+    })
+    class QuotesModule {}
+    const running = await startHttpApp('express', { imports: [QuotesModule] });
+    try {
+      const row = async () => {
+        const html = await (await fetch(`${running.url}/_hud`, { headers: auth })).text();
+        return /<tr><td><a class="mono" href="[^"]*">GET \/quotes\/:n<\/a><\/td>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
+      };
+      for (let n = 1; n <= 6; n++) assert.equal((await fetch(`${running.url}/quotes/${n}`)).status, 200);
+      assert.match(await row(), /no baseline yet \(5 of 6\)/); // 6 calls, one of them failed
+      assert.equal((await fetch(`${running.url}/quotes/9`)).status, 200);
+      assert.doesNotMatch(await row(), /no baseline yet/);
     } finally {
       await running.close();
     }

@@ -106,7 +106,12 @@ describe('the sample (npm start) and npm run demo', () => {
     assert.match(output, /records written to/);
     assert.match(output, /POST \/orders/);
     // and the suspects after it: one client's invoices fail far more often than the others'
-    assert.match(output, /Suspects[^\n]*\n\n  GET \/orders\/:id\/invoice: client_id = initech: 14 of 16 failures \(88 %\), 33 % of calls, 2\.6×/);
+    // (its currency, CHF, has the same counts: one entry); the calls before initech's first
+    // invoice are not in its span, so the shares depend on the order the burst arrived in
+    assert.match(
+      output,
+      /Suspects[^\n]*\n\n  GET \/orders\/:id\/invoice: client_id = initech \(same as currency = CHF\): 14 of \d+ failures \(\d+ %\), \d+ % of calls, [\d.]+× the average, relative risk [\d.]+ \(p /,
+    );
     assert.doesNotMatch(output, /client_id = (acme|globex)/);
   });
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HudSuspectsOptions } from '../lib/options/hud-suspects.options.js';
 import { SuspectCounters } from '../lib/analysis/suspects/suspect.counters.js';
-import { InvocationAnalysis } from '../lib/analysis/invocation.analysis.js';
+import { HudAnalysis } from '../lib/analysis/hud-analysis.js';
 import { OUTCOME_FAILING, OUTCOME_OK } from '../lib/analysis/suspects/value.table.js';
 import type { Invocation } from '../lib/context/invocation.js';
 import type { ForensicsTrigger } from '../lib/forensics/forensics-record.interface.js';
@@ -37,7 +37,7 @@ describe('suspects: null control', () => {
 
   it("counts trigger 'failure' (setFailure) as a failure, and 'duration' as slow", () => {
     const options = new HudOptions();
-    const analysis = new InvocationAnalysis(options);
+    const analysis = new HudAnalysis(options);
     for (let i = 0; i < 100; i++) {
       const pro = i % 4 === 0;
       const invocation = {

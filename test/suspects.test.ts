@@ -111,14 +111,21 @@ describe('suspects: ground truth over real HTTP', () => {
     const pro = report.suspects.find((s) => s.key === 'user_tier')!;
     const expected = tally(traffic, (t) => t.user_tier === 'pro');
     assert.deepEqual({ invocations: pro.invocations, failures: pro.failures }, expected);
-    assert.equal(pro.failureShare, expected.failures / report.failures);
-    assert.equal(pro.baselineShare, expected.invocations / report.invocations);
-    assert.ok(Math.abs(pro.lift - expected.failures / expected.invocations / (report.failures / report.invocations)) < 1e-12);
+    // pro's counts start with the first pro request (its span): the name's invocations and
+    // failures since then are what its shares, lift and relative risk are measured against
+    const spanInvocations = Math.round(pro.invocations / pro.baselineShare);
+    const spanFailures = Math.round(pro.failures / pro.failureShare);
+    assert.ok(spanInvocations <= report.invocations && spanFailures <= report.failures);
+    if (pro.since === undefined) assert.deepEqual([spanInvocations, spanFailures], [report.invocations, report.failures]);
+    else assert.ok(Date.parse(pro.since) <= Date.now());
+    const rest = (spanFailures - pro.failures) / (spanInvocations - pro.invocations);
+    assert.ok(Math.abs(pro.relativeRisk - pro.failures / pro.invocations / rest) < 1e-9);
+    assert.ok(Math.abs(pro.lift - pro.failureShare / pro.baselineShare) < 1e-9);
     assert.ok(pro.pValue < 1e-20, `p ${pro.pValue}`);
     assert.equal(report.suspects[0], pro, 'the strongest first');
     const flag = report.suspects.find((s) => s.key === 'flags')!;
     assert.deepEqual({ invocations: flag.invocations, failures: flag.failures }, tally(traffic, (t) => t.flags.includes('new-checkout')));
-    assert.ok(flag.lift >= 1.5 && flag.pValue < 0.01);
+    assert.ok(flag.relativeRisk >= 1.5 && flag.pValue < 0.01);
   });
 
   it('counts every invocation before the rate limit: all failures, though few records were built', async () => {
@@ -202,14 +209,18 @@ describe('suspects: what is counted', () => {
     // Far apart, so a loaded machine cannot make a fast (synchronous) invocation slow.
     const app = await standalone({ slowThresholdMs: 200 });
     try {
-      await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          app.hud.run('report', async () => {
-            setContext({ user_tier: i % 5 === 0 ? 'pro' : 'free' });
-            if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 300)); // pro is slow
-          }),
-        ),
-      );
+      // Two waves, so that fast calls complete after the first slow one too: a value's counts
+      // start with its first completed invocation, and pro's would otherwise be alone in its span.
+      for (let wave = 0; wave < 2; wave++) {
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            app.hud.run('report', async () => {
+              setContext({ user_tier: i % 5 === 0 ? 'pro' : 'free' });
+              if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 300)); // pro is slow
+            }),
+          ),
+        );
+      }
       assert.deepEqual(app.forensics.suspects(), [], 'no failure');
       const [report] = app.forensics.suspects({ trigger: 'slow' });
       assert.equal(report.trigger, 'slow');
@@ -242,6 +253,8 @@ describe('suspects: what is counted', () => {
     await assert.rejects(standalone({ suspects: { windowMs: 10 } }), /suspects\.windowMs must be an integer >= 1000/);
     await assert.rejects(standalone({ suspects: { maxValue: 3 } as never }), /unknown option "suspects\.maxValue"/);
     await assert.rejects(standalone({ suspects: true as never }), /suspects must be \{ keys\?, maxKeys/);
+    await assert.rejects(standalone({ suspects: { minRelativeRisk: 0.5 } }), /suspects\.minRelativeRisk must be a number >= 1/);
+    await assert.rejects(standalone({ suspects: { minRelativeRisk: Number.NaN } }), /suspects\.minRelativeRisk must be a number >= 1/);
     const app = await standalone({ suspects: { minFailures: 50 } });
     try {
       invoke(app.hud, 400, (i) => ({ user_tier: tier(i) }), fails);

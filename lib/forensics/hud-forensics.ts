@@ -1,6 +1,5 @@
 // forensics/: what happens to a failing invocation: trigger, rate limit, record building (gate), one lane per exporter, stats.
 import type { HudLatencyReport } from '../analysis/latency/hud-latency-report.interface.js';
-import type { LatencyBaselines } from '../analysis/latency/latency.baselines.js';
 import type { Invocation } from '../context/invocation.js';
 import type { HudOptions } from '../hud.options.js';
 import { ExporterLane } from './exporter.lane.js';
@@ -10,10 +9,11 @@ import type { HudForensicsStats } from './forensics.stats.js';
 import { RateLimiter } from './rate.limiter.js';
 import { RecordGate } from './record.gate.js';
 import { Logger } from '@nestjs/common';
-import { InvocationAnalysis } from '../analysis/invocation.analysis.js';
+import { HudAnalysis } from '../analysis/hud-analysis.js';
 import { HudNotes } from '../hud.notes.js';
 import { Redactor } from './redactor.js';
 import type { HudSuspectFilter, HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
+import type { HudChangeFilter, HudChangeReport } from '../analysis/changes/hud-change-report.interface.js';
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -27,9 +27,8 @@ export const FINAL_SHARE = 0.25;
 /** What the pipeline shares with the rest of its module (see `HudRuntime`): one of each per module. */
 export interface ForensicsShared {
   redactor: Redactor;
-  analysis: InvocationAnalysis;
-  /** Each name's recent latencies; none when `slowBaseline` is off. */
-  latency?: LatencyBaselines;
+  /** The suspects counters and latency baselines the reports are read from. */
+  analysis: HudAnalysis;
 }
 
 /**
@@ -45,8 +44,7 @@ export interface ForensicsShared {
 export class HudForensics {
   /** Each kind of pipeline problem is reported once; later ones are only counted in `stats()`. */
   private readonly reporter = new HudNotes(new Logger('HudForensics'));
-  private readonly analysis: InvocationAnalysis;
-  private readonly latencyBaselines: LatencyBaselines | undefined;
+  private readonly analysis: HudAnalysis;
   private readonly rateLimiter: RateLimiter | undefined;
   private droppedByRateLimit = 0;
   private readonly gate: RecordGate;
@@ -59,8 +57,7 @@ export class HudForensics {
     shared?: ForensicsShared,
   ) {
     const redactor = shared?.redactor ?? new Redactor(options.redact);
-    this.analysis = shared?.analysis ?? new InvocationAnalysis(options, redactor, this.reporter);
-    this.latencyBaselines = shared?.latency;
+    this.analysis = shared?.analysis ?? new HudAnalysis(options, redactor, this.reporter);
     const { rateLimit } = options;
     this.rateLimiter = rateLimit === false ? undefined : new RateLimiter(rateLimit.perSecond, rateLimit.burst);
     this.lanes = exporters.map((exporter) => new ExporterLane(exporter, options.maxQueueSize, options.exportTimeoutMs, this.reporter));
@@ -91,16 +88,28 @@ export class HudForensics {
    * `slowBaseline` is `false`.
    */
   latency(name?: string): HudLatencyReport[] {
-    return this.latencyBaselines?.report(name) ?? [];
+    return this.analysis.latencyReports(name);
   }
 
   /**
    * Which context values are over-represented among the failures (or, with
    * `trigger: 'slow'`, the slow invocations) of each invocation name in the current window:
-   * one report per name that had any, most failures first. `[]` with `suspects: false`.
+   * one report per name that had any, most failures first. P-values are adjusted for every
+   * value tested: of `name` when given, else of every name (so the whole answer, not each
+   * name's part of it, is wrong at most 1 time in 100). `[]` with `suspects: false`.
    */
   suspects(filter?: HudSuspectFilter): HudSuspectReport[] {
     return this.analysis.suspectReports(filter);
+  }
+
+  /**
+   * The invocation names whose failure rate or latency rose in the last `changes.recentMs`
+   * compared with the rest of the window, most significant first, each with the context
+   * values its recent failures hit; only `name`'s when given. A steady failure rate, however
+   * high, is no change. `[]` with `changes: false`.
+   */
+  changes(filter?: HudChangeFilter): HudChangeReport[] {
+    return this.analysis.changeReports(filter);
   }
 
   /** Queues a completed failing invocation. Cheap and never throws: it runs on the app's path. */

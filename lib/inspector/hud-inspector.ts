@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { HudForensics } from '../forensics/hud-forensics.js';
+import { HudAnalysis } from '../analysis/hud-analysis.js';
 import { HudOptions } from '../hud.options.js';
 import type { HudSuspectReport, HudSuspectTrigger } from '../analysis/suspects/hud-suspect-report.interface.js';
 import { InspectorTokenChecker } from './inspector.auth.js';
@@ -41,8 +42,9 @@ const COMMON_HEADERS: ReadonlyArray<[string, string]> = [
 
 /**
  * Serves the inspector on the app's own HTTP server, when `inspector` is given:
- * `GET {path}` (the page), `GET {path}/records.json`, `GET {path}/suspects.json` and, with
- * `inspector.fleet`, `GET {path}/fleet.json`. All need the token. The routes are
+ * `GET {path}` (the page), `GET {path}/records.json`, `GET {path}/suspects.json`,
+ * `GET {path}/changes.json` and, with `inspector.fleet`, `GET {path}/fleet.json`. All need the
+ * token. The routes are
  * added straight to the adapter (Express or Fastify) while the app initialises, before it
  * listens; they are no Nest controller, so no guard, interceptor or filter of the app runs
  * for them, and no invocation of theirs is completed, whatever URL variant reached them (the
@@ -55,6 +57,7 @@ export class HudInspector implements OnModuleInit {
   constructor(
     private readonly options: HudOptions,
     private readonly forensics: HudForensics,
+    private readonly analysis: HudAnalysis,
     @Optional() @Inject(InspectorRecordStore) private readonly store: InspectorRecordStore | null,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
@@ -114,6 +117,12 @@ export class HudInspector implements OnModuleInit {
         body: JSON.stringify({ reports: this.suspectReports(params.get('name') ?? undefined, params.get('trigger')) }),
       })),
     );
+    adapter.get(paths.changes, (req, res) =>
+      answer(req, res, (params) => ({
+        type: 'application/json; charset=utf-8',
+        body: JSON.stringify({ reports: this.forensics.changes({ name: params.get('name') ?? undefined }) }),
+      })),
+    );
     const page = (params: URLSearchParams, fleetReport?: HudFleetReport): Rendered => {
       const held = store.newestFirst();
       const filter = filterFromQuery(params);
@@ -128,7 +137,9 @@ export class HudInspector implements OnModuleInit {
         filter,
         stats: this.forensics.stats(),
         suspects: this.suspectReports(),
+        changes: this.options.changes === false ? undefined : this.analysis.changeFindings(),
         latency: this.forensics.latency(),
+        baselineMinSamples: this.options.slowBaseline === false ? undefined : this.options.slowBaseline.minSamples,
         fleet: fleetReport,
         queryToken: params.get('token') ?? undefined,
         now: Date.now(),

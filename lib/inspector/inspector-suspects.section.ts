@@ -13,6 +13,9 @@ export const SUSPECTS_STYLE = `
 .suspect-group h3{font-size:13.5px;margin:0 0 4px;display:flex;flex-wrap:wrap;gap:4px 10px;align-items:baseline}
 .suspect-group ul{margin:4px 0 0;padding-left:18px}.suspect-group li{margin:2px 0}
 .suspect-group .why{color:var(--muted)}
+.suspect-group .same{color:var(--muted);font-size:12px}
+svg.shares{vertical-align:middle;margin-right:6px}svg.shares .calls{fill:var(--line)}svg.shares .fails{fill:var(--error)}
+.suspect-group.slow svg.shares .fails{fill:var(--duration)}
 `;
 
 export function percent(share: number): string {
@@ -24,10 +27,31 @@ export function windowText(ms: number): string {
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
-/** "user_tier = pro: 18 of 20 failures (90 %), 12 % of calls, 7.5×" */
+function times(value: number): string {
+  return value === Infinity ? '∞' : value >= 10 ? value.toFixed(0) : value.toFixed(1);
+}
+
+/** The value's span, when it is not the whole of the name's window: `since 14:20:11`. */
+function sinceText(since: string | undefined): string {
+  return since === undefined ? '' : `, since ${since.slice(11, 19)} UTC`;
+}
+
+/**
+ * "user_tier = pro: 18 of 20 failures (90 %), 12 % of calls, 7.5× the average, relative risk 66": the
+ * counts over the value's span (the name's failures since `since`, when it is given).
+ */
 export function suspectSentence(suspect: HudSuspect, report: HudSuspectReport): string {
   const what = report.trigger === 'slow' ? 'slow invocations' : 'failures';
-  return `${suspect.key} = ${displayText(suspect.value)}: ${suspect.failures} of ${report.failures} ${what} (${percent(suspect.failureShare)}), ${percent(suspect.baselineShare)} of calls, ${suspect.lift.toFixed(1)}×`;
+  const spanFailures = Math.round(suspect.failures / suspect.failureShare);
+  return `${suspect.key} = ${displayText(suspect.value)}: ${suspect.failures} of ${spanFailures} ${what} (${percent(suspect.failureShare)}), ${percent(suspect.baselineShare)} of calls, ${suspect.lift.toFixed(1)}× the average, relative risk ${times(suspect.relativeRisk)}${sinceText(suspect.since)}`;
+}
+
+/** Two bars: the value's share of the failures over its share of the calls. */
+function sharesPicture(suspect: HudSuspect, report: HudSuspectReport): string {
+  const what = report.trigger === 'slow' ? 'slow invocations' : 'failures';
+  const width = (share: number) => Math.max(1, Math.round(share * 60));
+  const label = `${percent(suspect.failureShare)} of ${what}, ${percent(suspect.baselineShare)} of calls`;
+  return `<svg class="shares" width="60" height="12" viewBox="0 0 60 12" role="img" aria-label="${e(label)}"><rect class="fails" x="0" y="0" height="5" width="${width(suspect.failureShare)}"/><rect class="calls" x="0" y="7" height="5" width="${width(suspect.baselineShare)}"/></svg>`;
 }
 
 function group(report: HudSuspectReport, href: PageHref): string {
@@ -35,7 +59,9 @@ function group(report: HudSuspectReport, href: PageHref): string {
     .map((suspect) => {
       const link = href({ key: suspect.key, value: displayText(suspect.value), name: report.name });
       const [label, why] = splitSentence(suspectSentence(suspect, report), suspect);
-      return `<li><a class="mono" href="${link}" title="The records of ${e(report.name)} with ${e(label)}">${e(label)}</a><span class="why">: ${e(why)}</span> <span class="muted">(p ${e(suspect.pValue.toExponential(1))})</span></li>`;
+      const same = (suspect.sameAs ?? []).map((other) => `${other.key} = ${displayText(other.value)}`).join(', ');
+      const sameText = same === '' ? '' : ` <span class="same" title="Values with the same counts: one cause, seen through several keys">(same as ${e(same)})</span>`;
+      return `<li>${sharesPicture(suspect, report)}<a class="mono" href="${link}" title="The records of ${e(report.name)} with ${e(label)}">${e(label)}</a>${sameText}<span class="why">: ${e(why)}</span> <span class="muted">(p ${e(suspect.pValue.toExponential(1))})</span></li>`;
     })
     .join('');
   const what = report.trigger === 'slow' ? 'slow' : 'failing';

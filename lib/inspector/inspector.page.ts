@@ -4,12 +4,14 @@ import type { HudForensicsStats } from '../forensics/forensics.stats.js';
 import { displayText, escapeHtml } from './html.escape.js';
 import type { HudSuspectReport } from '../analysis/suspects/hud-suspect-report.interface.js';
 import { renderSuspects, SUSPECTS_STYLE } from './inspector-suspects.section.js';
+import type { ChangeFinding } from '../analysis/changes/change.detector.js';
+import { CHANGES_STYLE, renderChanges } from './inspector-changes.section.js';
 import { groupByName, isFiltered, type InspectorFilter } from './inspector.query.js';
 import { INSPECTOR_SCRIPT, INSPECTOR_STYLE } from './inspector-page.assets.js';
 import { readableTime, timeElement, triggerClass } from './inspector.format.js';
 import { renderRecordCard } from './inspector-record.card.js';
 import { fitRecords, MAX_RECORDS_RESPONSE_CHARACTERS } from './inspector-response.budget.js';
-import { LATENCY_HEADERS, latencyCells } from './inspector-latency.cells.js';
+import { LATENCY_HEADERS, LATENCY_STYLE, latencyCells } from './inspector-latency.cells.js';
 import type { HudFleetReport } from '../fleet/hud-fleet-report.interface.js';
 import { FLEET_STYLE, renderFleet } from './inspector-fleet.section.js';
 
@@ -29,11 +31,15 @@ export interface InspectorPageInput {
   stats: HudForensicsStats;
   /** Suspects of each name, for failures then for slow invocations. */
   suspects: readonly HudSuspectReport[];
+  /** What changed, with each name's counts over the window (`undefined`: `changes: false`, no section). */
+  changes?: readonly ChangeFinding[];
 
   /** Each name's recent latency and failures (`HudForensics.latency()`). */
   latency: readonly HudLatencyReport[];
   /** The fleet's figures from Prometheus, when `inspector.fleet` is set. */
   fleet?: HudFleetReport;
+  /** Successful invocations a name needs before its baseline applies (`slowBaseline.minSamples`); none when it is off. */
+  baselineMinSamples?: number;
   /** The token, when it came in the query string: links keep it so that navigation works. */
   queryToken: string | undefined;
   now: number;
@@ -63,13 +69,14 @@ class Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>nestjs-hud inspector${service !== undefined ? ` · ${e(service)}` : ''}</title>
-<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}${this.input.fleet !== undefined ? FLEET_STYLE : ''}</style>
+<style nonce="${e(nonce)}">${INSPECTOR_STYLE}${SUSPECTS_STYLE}${LATENCY_STYLE}${CHANGES_STYLE}${this.input.fleet !== undefined ? FLEET_STYLE : ''}</style>
 </head>
 <body>
 <div class="top"><h1>nestjs-hud inspector</h1>${service !== undefined ? `<span class="service">${e(service)}</span>` : ''}<span class="when">rendered ${e(readableTime(new Date(now).toISOString()))}</span></div>
 <main>
 ${this.stats()}
 ${this.filterForm()}
+${this.input.changes === undefined ? '' : renderChanges(this.input.changes, (params) => this.href(params))}
 ${renderSuspects(this.input.suspects, (params) => this.href(params))}
 ${this.input.fleet !== undefined ? renderFleet(this.input.fleet) : ''}
 ${this.groups()}
@@ -129,7 +136,7 @@ ${summary}`;
         const triggers = Object.entries(group.triggers)
           .map(([trigger, count]) => `<span class="badge ${triggerClass(trigger)}">${e(trigger)} ${e(count)}</span>`)
           .join('');
-        return `<tr><td><a class="mono" href="${this.href({ name: group.name, key: filter.key, value: filter.key !== undefined ? filter.value : undefined })}">${e(group.name)}</a></td><td>${e(group.kind)}</td><td class="num">${e(group.count)}</td><td>${timeElement(group.lastSeen, now)}</td><td>${triggers}</td><td class="mono">${e(group.statuses.join(', '))}</td>${latencyCells(latency.get(group.name))}</tr>`;
+        return `<tr><td><a class="mono" href="${this.href({ name: group.name, key: filter.key, value: filter.key !== undefined ? filter.value : undefined })}">${e(group.name)}</a></td><td>${e(group.kind)}</td><td class="num">${e(group.count)}</td><td>${timeElement(group.lastSeen, now)}</td><td>${triggers}</td><td class="mono">${e(group.statuses.join(', '))}</td>${latencyCells(latency.get(group.name), this.input.baselineMinSamples)}</tr>`;
       })
       .join('\n');
     const table =

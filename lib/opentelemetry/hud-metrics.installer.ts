@@ -34,6 +34,6 @@ export class HudMetricsInstaller implements OnModuleInit {
           `metrics: context key "${key}" has had too many distinct values, so which values keep their own label is now fixed for this process; list the ones that matter in metrics.values`,
         ),
     });
-    this.runtime.analysis.setObserver(metrics);
+    this.runtime.analysis.addObserver(metrics);
   }
 }

@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, Min, ValidateBy } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, Min, ValidateBy } from 'class-validator';
 
 const isKeyList = (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string' && k.length > 0);
 
@@ -40,4 +40,12 @@ export class HudSuspectsOptions {
   @IsInt({ message: 'suspects.minFailures must be an integer >= 1' })
   @Min(1, { message: 'suspects.minFailures must be an integer >= 1' })
   minFailures = 5;
+
+  /**
+   * Least relative risk a suspect needs: its failure rate over the failure rate of the name's
+   * invocations without it, over the same span. Default: `1.5`.
+   */
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'suspects.minRelativeRisk must be a number >= 1' })
+  @Min(1, { message: 'suspects.minRelativeRisk must be a number >= 1' })
+  minRelativeRisk = 1.5;
 }

@@ -15,7 +15,7 @@ export const BIN_LIMIT = 256;
 /** How old the cached quantiles (and so the baseline threshold) may get before they are recomputed. */
 export const REFRESH_MS = 1000;
 
-type Sketch = LogCollapsingLowestDenseDDSketch;
+export type Sketch = LogCollapsingLowestDenseDDSketch;
 
 interface SubWindow {
   /** `floor(time / subWindowMs)` of the sub-window it holds, or -1 when empty. */
@@ -41,7 +41,7 @@ function newSketch(): Sketch {
 }
 
 /** A quantile of a sketch, kept within the values seen (a bin's centre can lie just beyond them). */
-function quantileOf(sketch: Sketch, q: number): number {
+export function quantileOf(sketch: Sketch, q: number): number {
   return round3(Math.min(sketch.max, Math.max(sketch.min, sketch.getValueAtQuantile(q))));
 }
 
@@ -111,6 +111,34 @@ export class LatencyWindow {
   exactSummary(nowMs: number): LatencySummary | undefined {
     this.slide(nowMs);
     return this.samples === 0 ? undefined : this.refresh(nowMs);
+  }
+
+  /**
+   * The successful invocations of the current step of the window (`recent`) and of the steps
+   * before it (`earlier`), each merged into a fresh sketch (none when empty), to compare them.
+   */
+  splitRecent(nowMs: number): { recent: Sketch | undefined; earlier: Sketch | undefined } {
+    const epoch = this.slide(nowMs);
+    let recent: Sketch | undefined;
+    let earlier: Sketch | undefined;
+    for (const sub of this.subWindows) {
+      if (sub.sketch === undefined) continue;
+      if (sub.epoch === epoch) (recent ??= newSketch()).merge(sub.sketch);
+      else (earlier ??= newSketch()).merge(sub.sketch);
+    }
+    return { recent, earlier };
+  }
+
+  /** The p99 (ms) of each step of the window, oldest first, `undefined` for a step without samples; and a step's length. */
+  stepP99s(nowMs: number): { stepMs: number; firstStartMs: number; p99s: Array<number | undefined> } {
+    const epoch = this.slide(nowMs);
+    const p99s: Array<number | undefined> = [];
+    for (let e = epoch - SUB_WINDOWS + 1; e <= epoch; e++) {
+      const sub = this.subWindows[((e % SUB_WINDOWS) + SUB_WINDOWS) % SUB_WINDOWS];
+      const sketch = sub.epoch === e ? sub.sketch : undefined;
+      p99s.push(sketch === undefined || sketch.count === 0 ? undefined : quantileOf(sketch, 0.99));
+    }
+    return { stepMs: this.subWindowMs, firstStartMs: (epoch - SUB_WINDOWS + 1) * this.subWindowMs, p99s };
   }
 
   private refresh(nowMs: number): LatencySummary & { at: number } {

@@ -23,7 +23,7 @@ export function logGamma(x: number): number {
   return HALF_LOG_TWO_PI + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
-function logChoose(n: number, k: number): number {
+export function logChoose(n: number, k: number): number {
   return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
 }
 
@@ -63,4 +63,23 @@ export function hypergeometricUpperTail(total: number, failures: number, drawn: 
     if (term < sum * NEGLIGIBLE) break;
   }
   return Math.min(1, sum);
+}
+
+/**
+ * P(X = from + j) for j = 0 .. into.length - 1, X ~ Hypergeometric(total, failures, drawn),
+ * for counts within [max(0, drawn + failures - total), min(drawn, failures)]. The largest term
+ * of the range comes from log-gamma, the others from it by the ratio of consecutive terms,
+ * so that terms far from it fade to 0 instead of losing precision.
+ */
+export function hypergeometricPmf(total: number, failures: number, drawn: number, from: number, into: Float64Array): Float64Array {
+  const to = from + into.length - 1;
+  const mode = Math.floor(((drawn + 1) * (failures + 1)) / (total + 2));
+  const start = Math.min(to, Math.max(from, mode));
+  const up = (x: number) => ((failures - x) * (drawn - x)) / ((x + 1) * (total - failures - drawn + x + 1));
+  let term = Math.exp(logChoose(failures, start) + logChoose(total - failures, drawn - start) - logChoose(total, drawn));
+  into[start - from] = term;
+  for (let x = start; x < to; x++) into[x + 1 - from] = term *= up(x);
+  term = into[start - from];
+  for (let x = start - 1; x >= from; x--) into[x - from] = term /= up(x);
+  return into;
 }

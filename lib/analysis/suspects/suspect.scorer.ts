@@ -1,62 +1,117 @@
 import type { HudSuspect } from './hud-suspect-report.interface.js';
-import { hypergeometricUpperTail } from './hypergeometric.tail.js';
+import { holmAdjust } from './holm.adjustment.js';
+import { stratifiedUpperTail } from './stratified.tail.js';
+import type { ValueSpan } from './value.span.js';
 
-/** A value's counts in the window, for scoring. */
-export interface ValueCounts {
-  key: string;
-  value: string | number | boolean;
-  /** Invocations holding the value. */
-  invocations: number;
-  /** Of those, failing (or slow). */
-  failures: number;
+/** The level a suspect's adjusted p-value is below when one name is asked for. */
+export const NAME_LEVEL = 0.01;
+/**
+ * The level when every name is asked for at once (`suspects()`, the inspector): the whole
+ * answer is read again and again, every minute, so it is held to a stricter level (see
+ * docs/suspects.md for the day-long figures behind it).
+ */
+export const SERVICE_LEVEL = 0.001;
+
+/** What a value needs to be a suspect. */
+export interface SuspectRule {
+  minFailures: number;
+  minRelativeRisk: number;
+  /** The adjusted p-value must be under this. */
+  level: number;
 }
 
-export const MIN_LIFT = 1.5;
-export const SIGNIFICANCE = 0.01;
+/** A value tested, and what the test said. */
+interface Tested {
+  group: number;
+  span: ValueSpan;
+  relativeRisk: number;
+  lift: number;
+  /** The exact p-value, or 1 for a value that cannot be a suspect (not computed). */
+  p: number;
+  adjusted: number;
+}
 
 /**
- * Picks the suspects among the values of one name. A value is tested when it could reach
- * `minFailures` at all (it and the name have that many invocations, resp. failures); each
- * tested value gets the exact one-sided hypergeometric p-value of its failure count, adjusted
- * with Holm's step-down method for the number of values tested, so that a name with many
- * values is not "suspected" by chance. A suspect has at least `minFailures` failures,
- * lift >= 1.5 and an adjusted p-value < 0.01. Sorted by p-value, then lift, then failures.
+ * Picks the suspects among the value spans of one or more names (`groups`). Tested: every
+ * value with at least `minFailures` invocations in a span where the name had at least
+ * `minFailures` failures and some invocations without it. Each is compared with the name's
+ * other invocations of the same span, bucket by bucket (`stratifiedUpperTail`); its p-value
+ * is adjusted with Holm's method for the number of values tested in the family: each group
+ * alone (`perGroup`) or all groups together. A suspect has at least `minFailures` failures,
+ * a relative risk of at least `minRelativeRisk` and an adjusted p-value under `level`. The
+ * p-value is computed only for values that could be suspects (enough failures, enough
+ * relative risk, more failures than its buckets predict); the others count in the family
+ * with p = 1, which can only make the adjustment stricter.
+ *
+ * Returns, per group, its suspects most suspicious first (adjusted p-value, then relative
+ * risk, then failures), values with identical counts bucket by bucket folded into the
+ * first seen (`sameAs`).
  */
-export function scoreValues(
-  invocations: number,
-  failures: number,
-  values: readonly ValueCounts[],
-  minFailures: number,
-): HudSuspect[] {
-  if (failures === 0 || invocations === 0) return [];
-  const rate = failures / invocations;
-  const tested = values
-    .filter((v) => v.invocations >= minFailures && failures >= minFailures)
-    .map((v) => ({ counts: v, p: hypergeometricUpperTail(invocations, failures, v.invocations, v.failures) }))
-    .sort((a, b) => a.p - b.p || lift(b.counts) - lift(a.counts) || b.counts.failures - a.counts.failures);
-  const m = tested.length;
-  const suspects: HudSuspect[] = [];
-  let adjusted = 0;
-  for (let i = 0; i < m; i++) {
-    const { counts, p } = tested[i];
-    adjusted = Math.max(adjusted, Math.min(1, (m - i) * p));
-    if (adjusted >= SIGNIFICANCE) break; // Holm: every later value fails too
-    const valueLift = lift(counts);
-    if (counts.failures < minFailures || valueLift < MIN_LIFT) continue;
-    suspects.push({
-      key: counts.key,
-      value: counts.value,
-      failures: counts.failures,
-      invocations: counts.invocations,
-      failureShare: counts.failures / failures,
-      baselineShare: counts.invocations / invocations,
-      lift: valueLift,
-      pValue: adjusted,
+export function scoreSuspects(groups: ReadonlyArray<readonly ValueSpan[]>, rule: SuspectRule, perGroup: boolean): HudSuspect[][] {
+  const families: Tested[][] = perGroup ? groups.map(() => []) : [[]];
+  const sizes = families.map(() => 0);
+  groups.forEach((spans, group) => {
+    const family = perGroup ? group : 0;
+    for (const span of spans) {
+      const { invocations: n, failures: x, spanInvocations: total, spanFailures: failing } = span;
+      if (n < rule.minFailures || failing < rule.minFailures || n >= total) continue;
+      sizes[family]++;
+      const rest = (failing - x) / (total - n);
+      const relativeRisk = rest === 0 ? (x > 0 ? Infinity : 0) : x / n / rest;
+      const lift = x / n / (failing / total);
+      if (x < rule.minFailures || relativeRisk < rule.minRelativeRisk || x <= span.expectedFailures) continue;
+      families[family].push({ group, span, relativeRisk, lift, p: stratifiedUpperTail(span, x), adjusted: 1 });
+    }
+  });
+  const found: HudSuspect[][] = groups.map(() => []);
+  families.forEach((family, index) => {
+    const adjusted = holmAdjust(
+      family.map((t) => t.p),
+      sizes[index],
+    );
+    family.forEach((tested, i) => {
+      tested.adjusted = adjusted[i];
     });
-  }
-  return suspects;
+    const suspects = family.filter((t) => t.adjusted < rule.level);
+    suspects.sort((a, b) => a.adjusted - b.adjusted || b.relativeRisk - a.relativeRisk || b.span.failures - a.span.failures);
+    for (const { tested, same } of foldIdentical(suspects)) found[tested.group].push(toSuspect(tested, same));
+  });
+  return found;
+}
 
-  function lift(v: ValueCounts): number {
-    return v.invocations === 0 ? 0 : v.failures / v.invocations / rate;
+/**
+ * Values with identical counts bucket by bucket over the same span, as one entry: the first
+ * seen, with the others in `sameAs`. Entries keep the order of `suspects`.
+ */
+function foldIdentical(suspects: readonly Tested[]): Array<{ tested: Tested; same: Tested[] }> {
+  const bySignature = new Map<string, Tested[]>();
+  for (const tested of suspects) {
+    const { span } = tested;
+    const signature = `${tested.group}|${span.total.join(',')}|${span.failing.join(',')}|${span.drawn.join(',')}|${span.hit.join(',')}`;
+    const same = bySignature.get(signature);
+    if (same === undefined) bySignature.set(signature, [tested]);
+    else same.push(tested);
   }
+  return [...bySignature.values()].map((same) => {
+    same.sort((a, b) => a.span.admittedAtMs - b.span.admittedAtMs); // stable: on a tie, the order of the keys
+    return { tested: same[0], same: same.slice(1) };
+  });
+}
+
+function toSuspect(tested: Tested, same: readonly Tested[]): HudSuspect {
+  const { span } = tested;
+  const suspect: HudSuspect = {
+    key: span.key,
+    value: span.value,
+    failures: span.failures,
+    invocations: span.invocations,
+    failureShare: span.failures / span.spanFailures,
+    baselineShare: span.invocations / span.spanInvocations,
+    lift: tested.lift,
+    relativeRisk: tested.relativeRisk,
+    pValue: tested.adjusted,
+  };
+  if (span.sinceMs !== undefined) suspect.since = new Date(performance.timeOrigin + span.sinceMs).toISOString();
+  if (same.length > 0) suspect.sameAs = same.map((t) => ({ key: t.span.key, value: t.span.value }));
+  return suspect;
 }
