@@ -139,7 +139,9 @@ describe('the fleet on a real Prometheus: three instances, version 2 failing for
   it('the recording rules give each name, version and tier its failure ratio over every instance', async () => {
     const byVersion = await prometheus.query(`hud_name_version:failure_ratio:5m{service_name="${SERVICE}",hud_name="GET /orders"}`);
     const ratio = (version: string) => Number(byVersion.find((s) => s.metric.service_version === version)?.value[1]);
-    assert.ok(ratio('2') > 0.3 && ratio('1') < 0.1, `version 1: ${ratio('1')}, version 2: ${ratio('2')}`);
+    // about 0.35 on version 2 (a third of its calls, plus 1 in 50); rate() misses each new series' first
+    // increment, which weighs while the series are young, so the bar leaves room below it
+    assert.ok(ratio('2') > 0.2 && ratio('1') < 0.1, `version 1: ${ratio('1')}, version 2: ${ratio('2')}`);
     const byTier = await prometheus.query(`hud_name_user_tier:failure_ratio:5m{service_name="${SERVICE}",hud_name="GET /orders"}`);
     const worst = byTier.sort((a, b) => Number(b.value[1]) - Number(a.value[1]))[0];
     assert.equal(worst.metric.hud_context_user_tier, FAILING_TIER);
@@ -181,7 +183,7 @@ describe('the fleet on a real Prometheus: three instances, version 2 failing for
     assert.deepEqual(orders.versions.map((v) => v.version).sort(), ['1', '2']);
     const [v1, v2] = ['1', '2'].map((version) => orders.versions.find((v) => v.version === version)!);
     assert.ok(v1.invocations > v2.invocations, 'two instances run version 1, one runs version 2');
-    assert.ok(v2.failureRatio > 0.3 && v1.failureRatio < 0.1, `failure ratios: ${v1.failureRatio}, ${v2.failureRatio}`);
+    assert.ok(v2.failureRatio > 0.2 && v1.failureRatio < 0.1, `failure ratios: ${v1.failureRatio}, ${v2.failureRatio}`);
     assert.ok(v1.p99Ms !== undefined && v2.p99Ms !== undefined, 'p99 from both namings of the histogram');
     assert.ok(v2.p99Ms > v1.p99Ms, `p99: ${v1.p99Ms} ms, ${v2.p99Ms} ms`);
     const health = fleet.names.find((n) => n.name === 'GET /health')!;

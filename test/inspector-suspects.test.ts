@@ -59,7 +59,7 @@ describe('inspector: suspects', () => {
     assert.doesNotMatch(html, /<b>gold<\/b>/);
   });
 
-  it('serves relativeRisk, since and sameAs in suspects.json (Infinity as null)', async () => {
+  it('serves relativeRisk, since and sameAs in suspects.json (Infinity as the string "Infinity")', async () => {
     const response = await fetch(`${running.url}/_hud/suspects.json?trigger=failure`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const { reports } = (await response.json()) as { reports: HudSuspectReport[] };
     const [suspect] = reports[0].suspects;
@@ -73,7 +73,7 @@ describe('inspector: suspects', () => {
         failureShare: 1,
         baselineShare: 0.5,
         lift: 2,
-        relativeRisk: null,
+        relativeRisk: 'Infinity',
         pValue: 'number',
         since: 'string',
         sameAs: [{ key: 'plan', value: PLAN }],

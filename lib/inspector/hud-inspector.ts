@@ -8,6 +8,7 @@ import { HudOptions } from '../hud.options.js';
 import type { HudSuspectReport, HudSuspectTrigger } from '../analysis/suspects/hud-suspect-report.interface.js';
 import { InspectorTokenChecker } from './inspector.auth.js';
 import { renderInspectorPage } from './inspector.page.js';
+import { reportJson } from './inspector.json.js';
 import { inspectorPaths } from './inspector.paths.js';
 import { applyFilter, contextKeys, filterFromQuery } from './inspector.query.js';
 import { InspectorRecordStore } from './inspector-record.store.js';
@@ -101,7 +102,7 @@ export class HudInspector implements OnModuleInit {
     const fleet = inspector.fleet ? fleetReaderFor(this.options, inspector.fleet) : undefined; // null, like undefined: no fleet
     if (fleet !== undefined) {
       adapter.get(paths.fleet, (req, res) =>
-        answer(req, res, async () => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(await fleet.read()) })),
+        answer(req, res, async () => ({ type: 'application/json; charset=utf-8', body: reportJson(await fleet.read()) })),
       );
     }
 
@@ -114,13 +115,13 @@ export class HudInspector implements OnModuleInit {
     adapter.get(paths.suspects, (req, res) =>
       answer(req, res, (params) => ({
         type: 'application/json; charset=utf-8',
-        body: JSON.stringify({ reports: this.suspectReports(params.get('name') ?? undefined, params.get('trigger')) }),
+        body: reportJson({ reports: this.suspectReports(params.get('name') ?? undefined, params.get('trigger')) }),
       })),
     );
     adapter.get(paths.changes, (req, res) =>
       answer(req, res, (params) => ({
         type: 'application/json; charset=utf-8',
-        body: JSON.stringify({ reports: this.forensics.changes({ name: params.get('name') ?? undefined }) }),
+        body: reportJson({ reports: this.forensics.changes({ name: params.get('name') ?? undefined }) }),
       })),
     );
     const page = (params: URLSearchParams, fleetReport?: HudFleetReport): Rendered => {

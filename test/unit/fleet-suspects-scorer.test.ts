@@ -104,10 +104,11 @@ describe('fleet suspects: the suspects test on the fleet\'s counts', () => {
     const mild: FleetNameCounts = { name: 'b', invocations: 100_000, failures: 10_000, values: [{ key: 'k', value: 'v', invocations: 50_000, failures: 5_700 }] };
     assert.ok(relativeRisk(mild, mild.values[0]) < 1.5);
     assert.deepEqual(scoreFleet([mild], 5)[0].suspects, [], 'significant, but a relative risk of 1.33');
-    const value: ValueCounts = { key: 'k', value: 'v', invocations: 100, failures: 8 };
+    const value: ValueCounts = { key: 'k', value: 'v', invocations: 100, failures: 10 };
     const alone: FleetNameCounts = { name: 'c', invocations: 1000, failures: 30, values: [value] };
-    const p = hypergeometricUpperTail(1000, 30, 100, 8);
-    assert.ok(p < 0.01 && 3 * p >= 0.01, `p ${p}`);
+    const p = hypergeometricUpperTail(1000, 30, 100, 10);
+    // the whole answer is held to 0.001, as one instance's is
+    assert.ok(p < 0.001 && 3 * p >= 0.001, `p ${p}`);
     assert.equal(scoreFleet([alone], 5)[0].suspects.length, 1, 'a suspect when it is the only value tested');
     const others = [1, 2].map((i) => ({ name: `d${i}`, invocations: 1000, failures: 30, values: [{ key: 'k', value: 'w', invocations: 100, failures: 3 }] }));
     assert.deepEqual(scoreFleet([alone, ...others], 5).find((r) => r.name === 'c')!.suspects, [], 'not once three values of three names are tested');
@@ -137,7 +138,7 @@ describe('fleet suspects: the suspects test on the fleet\'s counts', () => {
         if (found.some((f) => f !== target)) wrongValue++;
       }
       t.diagnostic(`power, relative risk ${effect} on 1/3 of 2,000 calls at 3 %: ${detected}/${reads} (95 % CI ${interval(detected, reads)} %)`);
-      if (effect === 3) assert.ok(wilson(detected, reads)[0] >= 0.85, `power at relative risk 3: ${detected}/${reads}`);
+      if (effect === 3) assert.ok(wilson(detected, reads)[0] >= 0.75, `power at relative risk 3: ${detected}/${reads}`);
     }
     t.diagnostic(`reads with an effect that named another value too: ${wrongValue}/${2 * reads}`);
     assert.ok(wrongValue / (2 * reads) <= 0.01, `${wrongValue} reads named another value`);
