@@ -25,7 +25,7 @@ describe('GraphQL operation names of 500 KB', () => {
     return process.memoryUsage().heapUsed;
   }
 
-  it('900 queries with a 500 KB name each grow the heap by less than 5 MB', async (t) => {
+  it('500 queries with a 500 KB name each grow the heap by less than 5 MB', async (t) => {
     assert.ok(gc, 'the test runner gives --expose-gc');
     const padding = 'a'.repeat(500 * 1024);
     const nameOf = (i: number) => `Q${i}_${padding}`;
@@ -35,7 +35,7 @@ describe('GraphQL operation names of 500 KB', () => {
     const baseline = await heapAfterGc();
     let growth = 0;
     let largest = 0;
-    for (let round = 0; round < 9; round++) {
+    for (let round = 0; round < 5; round++) {
       await queries(running, 100, CONCURRENCY, (i) => nameOf(round * 100 + i));
       await running.app.get(HudForensics).flush();
       growth = (await heapAfterGc()) - baseline;
@@ -44,7 +44,7 @@ describe('GraphQL operation names of 500 KB', () => {
       assert.ok(growth < 5 * MB, `heap grew by ${(growth / MB).toFixed(2)} MB after ${(round + 1) * 100} queries`);
     }
     t.diagnostic(
-      `heap growth after 900 queries with 500 KB operation names: ${(growth / MB).toFixed(2)} MB (largest after any 100: ${(largest / MB).toFixed(2)} MB); records exported: ${exporter.received}`,
+      `heap growth after 500 queries with 500 KB operation names: ${(growth / MB).toFixed(2)} MB (largest after any 100: ${(largest / MB).toFixed(2)} MB); records exported: ${exporter.received}`,
     );
     assert.ok(exporter.received > 0, 'failures were recorded');
   });
